@@ -1,0 +1,62 @@
+package io.kernelhub.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The KERNELHUB_* environment settings as doctor reports them. The token's value is never
+ * shown; names that kernelhub does not know are listed (without values) so typos stand out.
+ */
+final class EnvSettings {
+
+    /** One setting: {@code source} is "env", "default" or "unset". */
+    record Setting(String name, String value, String source, String meaning) {
+    }
+
+    static final String HOME = "KERNELHUB_HOME";
+    static final String HUB = "KERNELHUB_HUB";
+    static final String OFFLINE = "KERNELHUB_OFFLINE";
+    static final String LOCAL_KERNELS = "KERNELHUB_LOCAL_KERNELS";
+    static final String TOKEN = "KERNELHUB_TOKEN";
+    static final String HIDDEN = "set (hidden)";
+
+    static final List<String> KNOWN = List.of(HOME, HUB, OFFLINE, LOCAL_KERNELS, TOKEN);
+
+    private EnvSettings() {
+    }
+
+    static List<Setting> settings(Map<String, String> env) {
+        List<Setting> out = new ArrayList<>();
+        String home = env.get(HOME);
+        out.add(home == null || home.isBlank()
+                ? new Setting(HOME, Path.of(System.getProperty("user.home"), ".kernelhub").toString(), "default",
+                        "cache, local hub and keys")
+                : new Setting(HOME, home, "env", "cache, local hub and keys"));
+        out.add(plain(env, HUB, "comma-separated hub URLs (file: or http(s):)"));
+        out.add(plain(env, OFFLINE, "1 = read only the local cache"));
+        out.add(plain(env, LOCAL_KERNELS, "org/name=DIR overrides for kernel development"));
+        String token = env.get(TOKEN);
+        out.add(new Setting(TOKEN, token == null ? null : HIDDEN, token == null ? "unset" : "env",
+                "credential for private hubs"));
+        return out;
+    }
+
+    /** KERNELHUB_* variables that kernelhub does not read (probably typos), sorted. */
+    static List<String> unknown(Map<String, String> env) {
+        TreeSet<String> names = new TreeSet<>();
+        for (String name : env.keySet()) {
+            if (name.startsWith("KERNELHUB_") && !KNOWN.contains(name)) {
+                names.add(name);
+            }
+        }
+        return List.copyOf(names);
+    }
+
+    private static Setting plain(Map<String, String> env, String name, String meaning) {
+        String v = env.get(name);
+        return new Setting(name, v, v == null ? "unset" : "env", meaning);
+    }
+}
