@@ -36,10 +36,12 @@ echo "bench: machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cu
 for causal in "" "--causal"; do
   for seq in ${SEQS//,/ }; do
     for impl in ${IMPLS//,/ }; do
-      iters=$ITERS
-      [[ "$impl" == eager ]] && iters=3
+      # enough warm-up calls for the JIT to finish compiling the vector kernels
+      iters=$ITERS warm=10
+      [[ "$impl" == eager ]] && iters=3 warm=1
       "$ROOT/kernelhub" attend --impl "$impl" --batch 1 --heads 8 --head-dim 128 --seq-q "$seq" --seq-k "$seq" \
-        --dtype "$DTYPE" $causal --warmup 2 --iters "$iters" --json | tee -a "$JSONL"
+        --dtype "$DTYPE" $causal --warmup "$warm" --iters "$iters" --json \
+        | "$PY" -c 'import json, sys; print(json.dumps(json.load(sys.stdin)))' | tee -a "$JSONL"
     done
   done
 done
