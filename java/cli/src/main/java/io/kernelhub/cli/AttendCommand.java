@@ -186,14 +186,10 @@ final class AttendCommand implements Callable<Integer> {
                                AttendShape shape, boolean lse) {
         AttentionRequest onDevice = request(AttendInputs.labelledOn(inputs.q(), device),
                 AttendInputs.labelledOn(inputs.k(), device), AttendInputs.labelledOn(inputs.v(), device), inputs, shape, lse);
-        List<String> unmet = implementation.capabilities().unmetBy(onDevice);
-        if (!unmet.isEmpty()) {
-            List<String> alternatives = registry.list().stream()
-                    .filter(other -> !other.name().equals(implementation.name()) && other.supports(onDevice))
-                    .map(AttentionImplementation::name)
-                    .toList();
-            String why = new UnsupportedAttentionException(implementation.name(), unmet, alternatives).getMessage();
-            throw new IllegalArgumentException(why + " Run 'kernelhub doctor' for the CUDA driver status.");
+        try {
+            registry.requireSupport(implementation, onDevice, null);
+        } catch (UnsupportedAttentionException e) {
+            throw new IllegalArgumentException(e.getMessage() + " Run 'kernelhub doctor' for the CUDA driver status.", e);
         }
         throw new IllegalArgumentException("'" + implementation.name() + "' declares " + device.kind().id()
                 + " support, but kernelhub attend cannot place tensors on " + device

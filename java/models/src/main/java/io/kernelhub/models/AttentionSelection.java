@@ -4,10 +4,8 @@ import io.kernelhub.core.attention.AttentionFunction;
 import io.kernelhub.core.attention.AttentionImplementation;
 import io.kernelhub.core.attention.AttentionInterface;
 import io.kernelhub.core.attention.AttentionRequest;
-import io.kernelhub.core.attention.UnsupportedAttentionException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
@@ -88,16 +86,7 @@ final class AttentionSelection {
     private AttentionImplementation resolve(String key, String name) {
         AttentionImplementation impl = registry.get(name);
         AttentionRequest probe = backbones.get(key).probe();
-        List<String> unmet = impl.capabilities().unmetBy(probe);
-        if (!unmet.isEmpty()) {
-            List<String> alternatives = registry.list().stream()
-                    .filter(other -> !other.name().equals(impl.name()) && other.supports(probe))
-                    .map(AttentionImplementation::name)
-                    .toList();
-            // the exception quotes its first argument: this names the backbone inside the quotes' reach
-            String label = ALL.equals(key) ? name : name + "' for backbone '" + key;
-            throw new UnsupportedAttentionException(label, unmet, alternatives);
-        }
+        registry.requireSupport(impl, probe, ALL.equals(key) ? null : "backbone '" + key + "'");
         return impl;
     }
 

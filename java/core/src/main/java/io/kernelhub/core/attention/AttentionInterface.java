@@ -245,6 +245,24 @@ public final class AttentionInterface {
         return get(name).function().forward(request);
     }
 
+    /**
+     * Fails when {@code impl} cannot serve {@code request}, naming every unmet capability and the
+     * implementations visible from this registry that would serve it.
+     *
+     * @param context where the request comes from, for the message (e.g. {@code backbone 'text'}), or null
+     * @throws UnsupportedAttentionException when something is unmet
+     */
+    public void requireSupport(AttentionImplementation impl, AttentionRequest request, String context) {
+        List<String> unmet = impl.capabilities().unmetBy(request);
+        if (!unmet.isEmpty()) {
+            List<String> alternatives = list().stream()
+                    .filter(other -> !other.name().equals(impl.name()) && other.supports(request))
+                    .map(AttentionImplementation::name)
+                    .toList();
+            throw new UnsupportedAttentionException(impl.name(), context, unmet, alternatives);
+        }
+    }
+
     /** Wraps an implementation so every call is checked against its capabilities before any work. */
     private AttentionImplementation bind(AttentionImplementation impl) {
         AttentionFunction inner = impl.function();
@@ -259,14 +277,7 @@ public final class AttentionInterface {
         @Override
         public AttentionOutput forward(AttentionRequest request) {
             Objects.requireNonNull(request, "request");
-            List<String> unmet = impl.capabilities().unmetBy(request);
-            if (!unmet.isEmpty()) {
-                List<String> alternatives = registry.list().stream()
-                        .filter(other -> !other.name().equals(impl.name()) && other.supports(request))
-                        .map(AttentionImplementation::name)
-                        .toList();
-                throw new UnsupportedAttentionException(impl.name(), unmet, alternatives);
-            }
+            registry.requireSupport(impl, request, null);
             return impl.function().forward(request);
         }
     }

@@ -10,7 +10,16 @@ public final class UnsupportedAttentionException extends IllegalArgumentExceptio
     private final transient List<String> alternatives;
 
     public UnsupportedAttentionException(String implementation, List<String> unmet, List<String> alternatives) {
-        super("attention implementation '" + implementation + "' cannot serve this request: it does not support "
+        this(implementation, null, unmet, alternatives);
+    }
+
+    /**
+     * @param context where the request came from (e.g. {@code backbone 'text'}), or null
+     */
+    public UnsupportedAttentionException(String implementation, String context, List<String> unmet,
+                                         List<String> alternatives) {
+        super("attention implementation '" + implementation + "'" + (context == null ? "" : " (" + context + ")")
+                + " cannot serve this request: it does not support "
                 + String.join("; ", unmet) + ". "
                 + (alternatives.isEmpty() ? "No registered implementation supports it."
                         : "Implementations that do: " + String.join(", ", alternatives) + "."));
