@@ -6,7 +6,12 @@ import io.kernelhub.core.attention.AttentionFunction;
 import io.kernelhub.core.attention.AttentionImplementation;
 import io.kernelhub.core.attention.AttentionOutput;
 import io.kernelhub.core.attention.AttentionRequest;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
 /**
@@ -54,29 +59,44 @@ public final class SdpaAttention implements AttentionFunction {
         IntStream.range(0, packed.length).parallel()
                 .forEach(i -> packed[i] = PackedKv.pack(r, i / r.headsKv(), i % r.headsKv(), bc, dimPad));
 
-        // tasks: (sequence, query head, row block); sequences have their own lengths under varlen
-        int[] blockStart = new int[r.batch() + 1];
-        for (int b = 0; b < r.batch(); b++) {
-            blockStart[b + 1] = blockStart[b] + ceilDiv(r.seqQ(b), BLOCK_ROWS) * r.headsQ();
-        }
-        IntStream.range(0, blockStart[r.batch()]).parallel().forEach(task -> {
-            int b = Arrays.binarySearch(blockStart, task);
-            b = b >= 0 ? nextSequence(blockStart, b) : -b - 2;
-            int local = task - blockStart[b];
-            int h = local % r.headsQ();
-            int rowBlock = local / r.headsQ();
-            new TileTask(r, outputs, kernels, packed[b * r.headsKv() + r.kvHead(h)], b, h, rowBlock * BLOCK_ROWS, dimPad)
-                    .run();
+        Tile[] tiles = plan(r, bc);
+        // Dynamic scheduling, most expensive tiles first: under causal masks the work per row block
+        // grows along the sequence, and a static split of the range would leave a core idle.
+        AtomicInteger next = new AtomicInteger();
+        int workers = Math.min(tiles.length, ForkJoinPool.getCommonPoolParallelism() + 1);
+        IntStream.range(0, workers).parallel().forEach(w -> {
+            for (int t = next.getAndIncrement(); t < tiles.length; t = next.getAndIncrement()) {
+                Tile tile = tiles[t];
+                new TileTask(r, outputs, kernels, packed[tile.b() * r.headsKv() + r.kvHead(tile.h())], tile.b(), tile.h(),
+                        tile.row0(), dimPad).run();
+            }
         });
         return outputs;
     }
 
-    /** The last sequence starting at this task index (empty sequences share their start). */
-    private static int nextSequence(int[] blockStart, int b) {
-        while (b + 1 < blockStart.length - 1 && blockStart[b + 1] == blockStart[b]) {
-            b++;
+    /** One unit of work: a block of query rows of one head of one sequence, with its key-block count. */
+    record Tile(int b, int h, int row0, int keyBlocks) {
+    }
+
+    /** All tiles of a request, most key blocks first. */
+    static Tile[] plan(AttentionRequest r, int bc) {
+        List<Tile> tiles = new ArrayList<>();
+        for (int b = 0; b < r.batch(); b++) {
+            int sq = r.seqQ(b);
+            int sk = r.seqK(b);
+            for (int row0 = 0; row0 < sq; row0 += BLOCK_ROWS) {
+                int last = Math.min(sq, row0 + BLOCK_ROWS) - 1;
+                // the mask is a band, so the first row's start and the last row's end bound the block
+                int lo = r.firstKey(row0, sq, sk);
+                int hi = r.endKey(last, sq, sk);
+                int blocks = hi > lo ? ceilDiv(hi, bc) - lo / bc : 0;
+                for (int h = 0; h < r.headsQ(); h++) {
+                    tiles.add(new Tile(b, h, row0, blocks));
+                }
+            }
         }
-        return b;
+        tiles.sort(Comparator.comparingInt(Tile::keyBlocks).reversed());
+        return tiles.toArray(Tile[]::new);
     }
 
     static int roundUp(int x, int m) {
