@@ -36,8 +36,8 @@ echo "bench: machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cu
 for causal in "" "--causal"; do
   for seq in ${SEQS//,/ }; do
     for impl in ${IMPLS//,/ }; do
-      # enough warm-up calls for the JIT to finish compiling the vector kernels
-      iters=$ITERS warm=10
+      # about a second of warm-up calls, so the JIT has compiled the vector kernels before timing
+      iters=$ITERS warm=$(( 40960 / seq ))
       [[ "$impl" == eager ]] && iters=3 warm=1
       "$ROOT/kernelhub" attend --impl "$impl" --batch 1 --heads 8 --head-dim 128 --seq-q "$seq" --seq-k "$seq" \
         --dtype "$DTYPE" $causal --warmup "$warm" --iters "$iters" --json \
