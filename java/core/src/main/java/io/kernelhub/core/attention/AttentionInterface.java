@@ -185,7 +185,7 @@ public final class AttentionInterface {
             if (existing != null) {
                 return existing;
             }
-            AttentionImplementation loaded = root.hubResolver().resolve(id);
+            AttentionImplementation loaded = root.hubResolver().resolve(id, root);
             if (loaded == null) {
                 throw new KernelResolutionException("the hub resolver returned nothing for '" + idText + "'");
             }

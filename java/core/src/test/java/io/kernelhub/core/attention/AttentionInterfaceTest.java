@@ -116,7 +116,7 @@ class AttentionInterfaceTest {
         AttentionInterface registry = AttentionInterface.standalone();
         AtomicInteger resolutions = new AtomicInteger();
         List<HubKernelId> seen = new ArrayList<>();
-        registry.setHubResolver(id -> {
+        registry.setHubResolver((id, r) -> {
             resolutions.incrementAndGet();
             synchronized (seen) {
                 seen.add(id);
@@ -139,7 +139,7 @@ class AttentionInterfaceTest {
     void concurrentRegisterLookupAndUnregister() throws Exception {
         AttentionInterface registry = AttentionInterface.standalone();
         AtomicInteger resolutions = new AtomicInteger();
-        registry.setHubResolver(id -> {
+        registry.setHubResolver((id, r) -> {
             resolutions.incrementAndGet();
             return registry.get("eager");
         });
