@@ -3,6 +3,7 @@ package io.kernelhub.bridge;
 import io.kernelhub.bridge.generated.kernelhub_h;
 import io.kernelhub.bridge.generated.kh_host;
 import java.lang.foreign.Arena;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ public final class BundleLoader {
 
     private static final System.Logger LOG = System.getLogger("io.kernelhub.bridge");
     private static final int ERR_CAP = 1024;
+    private static final Linker LINKER = Linker.nativeLinker();
 
     private BundleLoader() {
     }
@@ -52,7 +54,7 @@ public final class BundleLoader {
                 "A kernelhub bundle exports kh_abi_version and kh_register (see docs/ABI.md)."));
         int version;
         try {
-            version = (int) kernelhub_h.kh_abi_version.handle(versionFn).invokeExact();
+            version = (int) LINKER.downcallHandle(versionFn, kernelhub_h.kh_abi_version$descriptor()).invokeExact();
         } catch (Throwable t) {
             throw new BundleLoadException(what, List.of("kh_abi_version() failed: " + t), null);
         }
@@ -77,7 +79,7 @@ public final class BundleLoader {
         MemorySegment err = arena.allocate(ERR_CAP);
         int status;
         try {
-            MethodHandle register = kernelhub_h.kh_register.handle(registerFn);
+            MethodHandle register = LINKER.downcallHandle(registerFn, kernelhub_h.kh_register$descriptor());
             status = (int) register.invokeExact(host, err, (long) ERR_CAP);
         } catch (Throwable t) {
             throw new BundleLoadException(what, List.of("kh_register failed: " + t), null);

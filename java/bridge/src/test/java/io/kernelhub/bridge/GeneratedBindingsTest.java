@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kernelhub.bridge.generated.HeaderChecksum;
 import io.kernelhub.bridge.generated.kernelhub_h;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
@@ -64,6 +65,6 @@ class GeneratedBindingsTest {
         byte[] header = Files.readAllBytes(NativeToolchain.INCLUDE.resolve("kernelhub.h"));
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(header));
         assertThat(sha).as("native/include/kernelhub.h changed: regenerate the bindings with "
-                + "native/jextract/regenerate.sh and update native/probe/layout_probe.c").isEqualTo(kernelhub_h.HEADER_SHA256);
+                + "native/jextract/regenerate.sh and update native/probe/layout_probe.c").isEqualTo(HeaderChecksum.SHA256);
     }
 }

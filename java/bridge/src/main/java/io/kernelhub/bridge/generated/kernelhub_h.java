@@ -21,8 +21,6 @@ public final class kernelhub_h {
     private kernelhub_h() {
     }
 
-    /** SHA-256 of the header these bindings were generated from. */
-    public static final String HEADER_SHA256 = "0728b9a004105352f7079c9e7080f51d4bc6ad5000922e41a21901946826386f";
 
     public static final ValueLayout.OfInt C_INT = ValueLayout.JAVA_INT;
     public static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
@@ -159,28 +157,17 @@ public final class kernelhub_h {
         return KH_MAX_RANK;
     }
 
+    private static final FunctionDescriptor kh_abi_version$DESC = FunctionDescriptor.of(C_INT);
+
     /** {@snippet lang=c : uint32_t kh_abi_version(void) } */
-    public static final class kh_abi_version {
-        private kh_abi_version() {
-        }
-
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT);
-
-        /** A handle bound to the symbol's address in a loaded bundle. */
-        public static MethodHandle handle(MemorySegment address) {
-            return Linker.nativeLinker().downcallHandle(address, DESC);
-        }
+    public static FunctionDescriptor kh_abi_version$descriptor() {
+        return kh_abi_version$DESC;
     }
 
+    private static final FunctionDescriptor kh_register$DESC = FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_LONG);
+
     /** {@snippet lang=c : kh_status kh_register(const kh_host *host, char *err, size_t err_cap) } */
-    public static final class kh_register {
-        private kh_register() {
-        }
-
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(C_INT, C_POINTER, C_POINTER, C_LONG);
-
-        public static MethodHandle handle(MemorySegment address) {
-            return Linker.nativeLinker().downcallHandle(address, DESC);
-        }
+    public static FunctionDescriptor kh_register$descriptor() {
+        return kh_register$DESC;
     }
 }
