@@ -2,6 +2,7 @@ package io.kernelhub.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kernelhub.bridge.LocalKernels;
 import io.kernelhub.core.DType;
 import io.kernelhub.core.Device;
 import io.kernelhub.core.attention.AttentionCapabilities;
@@ -32,6 +33,10 @@ final class ListCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         AttentionInterface registry = AttentionInterface.global();
+        // kernels built locally (KERNELHUB_LOCAL_KERNELS) are loaded so their ops show up
+        for (String kernel : LocalKernels.fromEnvironment().directories().keySet()) {
+            registry.get(kernel);
+        }
         List<AttentionImplementation> impls = registry.list();
         Map<String, String> aliases = registry.aliases();
         PrintWriter out = spec.commandLine().getOut();

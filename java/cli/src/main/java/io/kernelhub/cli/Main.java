@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Attention kernels for the JVM: pick an implementation by name, run and check it.",
-        subcommands = {DoctorCommand.class, ListCommand.class, AttendCommand.class, DemoCommand.class,
+        subcommands = {DoctorCommand.class, ListCommand.class, AttendCommand.class, DemoCommand.class, InitCommand.class,
+                BuildCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -60,6 +61,6 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: use one of doctor, list, attend, demo");
+                "missing command: use one of doctor, list, attend, demo, init, build");
     }
 }
