@@ -41,39 +41,45 @@ final class NativeAttention implements AttentionFunction {
                         + "(Tensor.zeros / an Arena), not heap arrays; copy with Tensor.contiguous()");
             }
         }
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment args = kh_attention_args.allocate(call);
-            kh_attention_args.struct_size(args, (int) kh_attention_args.sizeof());
-            kh_attention_args.flags(args, r.causal() ? kernelhub_h.KH_ATTN_CAUSAL() : 0);
-            describe(kh_attention_args.q(args), r.q());
-            describe(kh_attention_args.k(args), r.k());
-            describe(kh_attention_args.v(args), r.v());
-            describe(kh_attention_args.out(args), outputs.out());
-            if (outputs.lse() != null) {
-                describe(kh_attention_args.lse(args), outputs.lse());
-            }
-            kh_attention_args.batch(args, r.batch());
-            kh_attention_args.max_seqlen_q(args, r.maxSeqQ());
-            kh_attention_args.max_seqlen_k(args, r.maxSeqK());
-            kh_attention_args.window_left(args, r.windowLeft());
-            kh_attention_args.window_right(args, r.windowRight());
-            kh_attention_args.scale(args, (float) r.scale());
-            kh_attention_args.softcap(args, r.softcap());
-            kh_attention_args.seqlens_k(args, ints(call, r.seqlensK()));
-            kh_attention_args.cu_seqlens_q(args, ints(call, r.cuSeqlensQ()));
-            kh_attention_args.cu_seqlens_k(args, ints(call, r.cuSeqlensK()));
-            kh_attention_args.block_table(args, MemorySegment.NULL);
-            kh_attention_args.stream(args, MemorySegment.NULL);
-            MemorySegment err = call.allocate(ERR_CAP);
-            int status;
-            try {
-                status = (int) invoker.invokeExact(op.function(), args, err, (long) ERR_CAP);
-            } catch (Throwable t) {
-                throw new IllegalStateException("calling native op '" + name + "' failed: " + t, t);
-            }
-            if (status != kernelhub_h.KH_OK()) {
-                throw NativeKernelException.of(name, status, BundleLoader.message(err));
-            }
+        CallScratch scratch = SCRATCH.get();
+        MemorySegment args = scratch.args;
+        args.fill((byte) 0);
+        kh_attention_args.struct_size(args, (int) kh_attention_args.sizeof());
+        kh_attention_args.flags(args, r.causal() ? kernelhub_h.KH_ATTN_CAUSAL() : 0);
+        describe(kh_attention_args.q(args), r.q());
+        describe(kh_attention_args.k(args), r.k());
+        describe(kh_attention_args.v(args), r.v());
+        describe(kh_attention_args.out(args), outputs.out());
+        if (outputs.lse() != null) {
+            describe(kh_attention_args.lse(args), outputs.lse());
+        }
+        kh_attention_args.batch(args, r.batch());
+        kh_attention_args.max_seqlen_q(args, r.maxSeqQ());
+        kh_attention_args.max_seqlen_k(args, r.maxSeqK());
+        kh_attention_args.window_left(args, r.windowLeft());
+        kh_attention_args.window_right(args, r.windowRight());
+        kh_attention_args.scale(args, (float) r.scale());
+        kh_attention_args.softcap(args, r.softcap());
+        int[] seqlensK = r.seqlensK();
+        int[] cuQ = r.cuSeqlensQ();
+        int[] cuK = r.cuSeqlensK();
+        MemorySegment ints = scratch.ints(length(seqlensK) + length(cuQ) + length(cuK));
+        long at = 0;
+        kh_attention_args.seqlens_k(args, put(ints, at, seqlensK));
+        at += length(seqlensK);
+        kh_attention_args.cu_seqlens_q(args, put(ints, at, cuQ));
+        at += length(cuQ);
+        kh_attention_args.cu_seqlens_k(args, put(ints, at, cuK));
+        MemorySegment err = scratch.err;
+        err.set(ValueLayout.JAVA_BYTE, 0, (byte) 0);
+        int status;
+        try {
+            status = (int) invoker.invokeExact(op.function(), args, err, (long) ERR_CAP);
+        } catch (Throwable t) {
+            throw new IllegalStateException("calling native op '" + name + "' failed: " + t, t);
+        }
+        if (status != kernelhub_h.KH_OK()) {
+            throw NativeKernelException.of(name, status, BundleLoader.message(err));
         }
         return outputs;
     }
@@ -94,7 +100,37 @@ final class NativeAttention implements AttentionFunction {
         }
     }
 
-    private static MemorySegment ints(Arena arena, int[] values) {
-        return values == null ? MemorySegment.NULL : arena.allocateFrom(ValueLayout.JAVA_INT, values);
+    private static int length(int[] values) {
+        return values == null ? 0 : values.length;
+    }
+
+    private static MemorySegment put(MemorySegment ints, long at, int[] values) {
+        if (values == null) {
+            return MemorySegment.NULL;
+        }
+        MemorySegment slice = ints.asSlice(at * Integer.BYTES, (long) values.length * Integer.BYTES);
+        MemorySegment.copy(values, 0, slice, ValueLayout.JAVA_INT, 0, values.length);
+        return slice;
+    }
+
+    /**
+     * Per-thread native memory for the call's argument struct, error buffer and length arrays,
+     * reused across calls so a call allocates nothing native (ops never call back into Java,
+     * so a thread is never in two calls at once).
+     */
+    private static final ThreadLocal<CallScratch> SCRATCH = ThreadLocal.withInitial(CallScratch::new);
+
+    private static final class CallScratch {
+        private final Arena arena = Arena.ofAuto();
+        final MemorySegment args = kh_attention_args.allocate(arena);
+        final MemorySegment err = arena.allocate(ERR_CAP);
+        private MemorySegment ints = arena.allocate(ValueLayout.JAVA_INT, 64);
+
+        MemorySegment ints(long count) {
+            if (count * Integer.BYTES > ints.byteSize()) {
+                ints = Arena.ofAuto().allocate(ValueLayout.JAVA_INT, Math.max(count, ints.byteSize() / 2));
+            }
+            return ints;
+        }
     }
 }
