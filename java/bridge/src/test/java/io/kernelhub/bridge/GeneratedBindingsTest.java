@@ -10,7 +10,6 @@ import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -27,8 +26,7 @@ class GeneratedBindingsTest {
                         .toString()));
         JsonNode probe = new ObjectMapper().readTree(json);
         int structs = 0;
-        for (Iterator<Map.Entry<String, JsonNode>> it = probe.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> s = it.next();
+        for (Map.Entry<String, JsonNode> s : probe.properties()) {
             if (s.getKey().equals("constants")) {
                 continue;
             }
@@ -36,8 +34,7 @@ class GeneratedBindingsTest {
             Class<?> binding = Class.forName("io.kernelhub.bridge.generated." + s.getKey());
             assertThat((long) binding.getMethod("sizeof").invoke(null)).as("sizeof(%s)", s.getKey())
                     .isEqualTo(s.getValue().get("sizeof").asLong());
-            for (Iterator<Map.Entry<String, JsonNode>> f = s.getValue().get("fields").fields(); f.hasNext(); ) {
-                Map.Entry<String, JsonNode> field = f.next();
+            for (Map.Entry<String, JsonNode> field : s.getValue().get("fields").properties()) {
                 Method offset = binding.getMethod(field.getKey() + "$offset");
                 assertThat((long) offset.invoke(null)).as("offsetof(%s, %s)", s.getKey(), field.getKey())
                         .isEqualTo(field.getValue().asLong());
@@ -53,8 +50,7 @@ class GeneratedBindingsTest {
                         .toString()));
         JsonNode constants = new ObjectMapper().readTree(json).get("constants");
         assertThat(constants.size()).isGreaterThan(20);
-        for (Iterator<Map.Entry<String, JsonNode>> it = constants.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> c = it.next();
+        for (Map.Entry<String, JsonNode> c : constants.properties()) {
             int value = (int) kernelhub_h.class.getMethod(c.getKey()).invoke(null);
             assertThat(Integer.toUnsignedLong(value)).as(c.getKey()).isEqualTo(c.getValue().asLong());
         }
