@@ -40,7 +40,7 @@ def loaded_blas():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seqs", default="512,1024,2048")
+    ap.add_argument("--seqs", default="512,1024,2048,4096")
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--heads", type=int, default=8)
     ap.add_argument("--head-dim", type=int, default=128)
