@@ -1,6 +1,5 @@
 package io.kernelhub.cli;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +31,7 @@ final class EnvSettings {
         List<Setting> out = new ArrayList<>();
         String home = env.get(HOME);
         out.add(home == null || home.isBlank()
-                ? new Setting(HOME, Path.of(System.getProperty("user.home"), ".kernelhub").toString(), "default",
+                ? new Setting(HOME, KernelhubHome.from(home).toString(), "default",
                         "cache, local hub and keys")
                 : new Setting(HOME, home, "env", "cache, local hub and keys"));
         out.add(plain(env, HUB, "comma-separated hub URLs (file: or http(s):)"));

@@ -8,7 +8,11 @@ final class KernelhubHome {
     }
 
     static Path get() {
-        String home = System.getenv(EnvSettings.HOME);
-        return home == null || home.isBlank() ? Path.of(System.getProperty("user.home"), ".kernelhub") : Path.of(home);
+        return from(System.getenv(EnvSettings.HOME));
+    }
+
+    /** The home a value of the variable stands for (unset or blank = the default). */
+    static Path from(String value) {
+        return value == null || value.isBlank() ? Path.of(System.getProperty("user.home"), ".kernelhub") : Path.of(value);
     }
 }
