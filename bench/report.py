@@ -70,8 +70,9 @@ def main(paths):
             impls.append(impl)
         if "error" in r:
             errors.append(r)
-            if "seq" in r:
-                marks[key_of(r)][impl] = "err"
+            if "seq" in r:  # a failed process reports its seq only: both rows
+                for c in ([bool(r["causal"])] if "causal" in r else [False, True]):
+                    marks[(r["seq"], c)][impl] = "err"
             continue
         if "skipped" in r:
             skipped.append(r)
@@ -163,7 +164,7 @@ def main(paths):
             continue
         done.add((r["impl"], r["skipped"]))
         where = sorted({(e["seq"], bool(e["causal"])) for e in skipped if (e["impl"], e["skipped"]) == (r["impl"], r["skipped"])})
-        print(f"- skipped: {r['impl']} at seq " + ", ".join(f"{s}{' causal' if c else ''}" for s, c in where)
+        print(f"- skipped: {r['impl']} at seq " + ", ".join(f"{s} {'causal' if c else 'full'}" for s, c in where)
               + f": {r['skipped']}")
     seen = set()
     for r in errors:
@@ -171,8 +172,9 @@ def main(paths):
         if what in seen:
             continue
         seen.add(what)
-        where = [f"{e['seq']}{' causal' if e.get('causal') else ''}" for e in errors
-                 if (e.get("impl"), e["error"]) == what and "seq" in e]
+        where = sorted({(e["seq"], bool(e.get("causal"))) for e in errors
+                        if (e.get("impl"), e["error"]) == what and "seq" in e})
+        where = [f"{q}{' causal' if c else ''}" for q, c in where]
         print(f"- error: {r.get('impl')} ({r.get('dtype', '?')})"
               + (f" at seq {', '.join(where)}" if where else "") + f": {r['error']}")
     for start, end, *squares in metas:
@@ -186,7 +188,7 @@ def main(paths):
               f"before, load average at start {m['loadavg']}"
               + (f", at end {end['loadavg']}, steal ticks {end['steal_ticks']}, CPU pressure "
                  f"{end.get('cpu_pressure_pct', '?')}% of the run"
-                 + (f", {end['idle_wait_s']} s spent waiting for an idle machine" if end.get("idle_wait_s") else "")
+                 + (f", {end['idle_wait_s']} s in idle checks before measurements" if end.get("idle_wait_s") else "")
                  if end else "")
               + (f"; sgemm 2048^3 GFLOP/s {sq}" if sq else "") + ".")
 
