@@ -35,7 +35,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "Seed of weights and inputs (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--iters", defaultValue = "3", paramLabel = "N",
+    @Option(names = "--iters", defaultValue = "10", paramLabel = "N",
             description = "Timed forward passes per row after one warmup; the median is reported (default: ${DEFAULT-VALUE}).")
     int iters;
 

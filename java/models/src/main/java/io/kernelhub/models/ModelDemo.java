@@ -33,7 +33,7 @@ public final class ModelDemo {
      * Runs the tiny Llama and the vision+text composite under each implementation (switching at
      * run time, weights loaded once), returns one row per (model, impl) including a per-backbone
      * mixed selection row for the composite like "vision=sdpa,text=eager". millis = median
-     * forward time over {@code iters} runs after one warmup.
+     * forward time over {@code iters} runs after a few warm-up runs.
      *
      * <p>The mixed row puts the last listed implementation on the vision backbone and the first
      * on the text backbone ({@code eager} when only one name is listed); it is left out when
@@ -86,10 +86,20 @@ public final class ModelDemo {
         return rows;
     }
 
-    /** One warmup pass (whose logits are compared), then the median of {@code iters} timed passes. */
+    /** Untimed passes that let the JIT compile the implementation's hot loops before timing. */
+    static final int WARMUP_PASSES = 5;
+
+    /**
+     * Warm-up passes (the first one's logits are compared), then the median of {@code iters}
+     * timed passes. Without a few warm-up passes the first implementation measured would pay the
+     * JIT's compile time and look slower than it is.
+     */
     private static DemoRow measure(String model, String label, Supplier<Logits> forward, Logits reference, int iters) {
         Logits warm = forward.get();
         double diff = warm.errorVs(reference).maxAbs();
+        for (int i = 1; i < WARMUP_PASSES; i++) {
+            forward.get();
+        }
         double[] millis = new double[iters];
         for (int i = 0; i < iters; i++) {
             long t0 = System.nanoTime();
