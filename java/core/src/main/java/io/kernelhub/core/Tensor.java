@@ -336,31 +336,7 @@ public final class Tensor {
             throw new IllegalStateException("tensor too large for a float[]: " + n + " elements");
         }
         float[] out = new float[(int) n];
-        if (n == 0) {
-            return out;
-        }
-        if (shape.length == 0) {
-            out[0] = getAt(offset);
-            return out;
-        }
-        int last = shape.length - 1;
-        int rowLen = shape[last];
-        int[] idx = new int[shape.length];
-        int pos = 0;
-        while (pos < n) {
-            long off = offset;
-            for (int i = 0; i < last; i++) {
-                off += idx[i] * strides[i];
-            }
-            Rows.read(segment, dtype, off, strides[last], out, pos, rowLen);
-            pos += rowLen;
-            for (int i = last - 1; i >= 0; i--) {
-                if (++idx[i] < shape[i]) {
-                    break;
-                }
-                idx[i] = 0;
-            }
-        }
+        forEachRow((off, stride, pos, len) -> Rows.read(segment, dtype, off, stride, out, pos, len));
         return out;
     }
 
@@ -370,24 +346,33 @@ public final class Tensor {
         if (values.length != numel()) {
             throw new IllegalArgumentException("expected " + numel() + " values, got " + values.length);
         }
-        if (values.length == 0) {
+        forEachRow((off, stride, pos, len) -> Rows.write(segment, dtype, off, stride, values, pos, len));
+    }
+
+    /** Visits one innermost row: its first element's offset, its stride, its flat position, its length. */
+    private interface RowVisitor {
+        void row(long elementOffset, long stride, int position, int length);
+    }
+
+    /** Visits every innermost row in row-major order (a scalar is one row of length 1). */
+    private void forEachRow(RowVisitor visitor) {
+        long n = numel();
+        if (n == 0) {
             return;
         }
         if (shape.length == 0) {
-            setAt(offset, values[0]);
+            visitor.row(offset, 1, 0, 1);
             return;
         }
         int last = shape.length - 1;
         int rowLen = shape[last];
         int[] idx = new int[shape.length];
-        int pos = 0;
-        while (pos < values.length) {
+        for (int pos = 0; pos < n; pos += rowLen) {
             long off = offset;
             for (int i = 0; i < last; i++) {
                 off += idx[i] * strides[i];
             }
-            Rows.write(segment, dtype, off, strides[last], values, pos, rowLen);
-            pos += rowLen;
+            visitor.row(off, strides[last], pos, rowLen);
             for (int i = last - 1; i >= 0; i--) {
                 if (++idx[i] < shape[i]) {
                     break;
