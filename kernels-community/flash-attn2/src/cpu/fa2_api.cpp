@@ -458,6 +458,14 @@ struct Item {
     int64_t cost;
 };
 
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 void *aligned_alloc64(size_t n) {
     void *p = nullptr;
     if (posix_memalign(&p, 64, n == 0 ? 64 : n) != 0) return nullptr;
@@ -557,25 +565,6 @@ kh_status run(const Call &call, const Kernels *K, char *err, size_t cap) {
                 return fail(err, cap, KH_ERR_OUT_OF_MEMORY, "cannot allocate %zu bytes for packed K/V panels", total);
         }
 
-        /* pack: one task per (group, key block) */
-        std::vector<std::pair<int32_t, int64_t>> ptasks;
-        for (size_t g = gbeg; g < gend; ++g)
-            for (int64_t kb = 0; kb < groups[g].nkb; ++kb) ptasks.emplace_back((int32_t)g, kb);
-        if (!ptasks.empty()) {
-            std::atomic<int64_t> next{0};
-            const int64_t n = (int64_t)ptasks.size();
-            parallel_run((int)std::min<int64_t>(threads, n), [&](int) {
-                for (;;) {
-                    const int64_t t = next.fetch_add(1, std::memory_order_relaxed);
-                    if (t >= n) break;
-                    const Group &g = groups[(size_t)ptasks[(size_t)t].first];
-                    const int64_t kb = ptasks[(size_t)t].second;
-                    K->pack_kv_block(&p, &call.seqs[(size_t)g.seq], g.hkv, g.kb0 + kb,
-                                     panels + g.off + (size_t)kb * bbytes);
-                }
-            });
-        }
-
         /* compute: one task per (group, query head, row block), or per group when it flies */
         std::vector<Item> items;
         for (size_t gi = gbeg; gi < gend; ++gi) {
@@ -614,22 +603,59 @@ kh_status run(const Call &call, const Kernels *K, char *err, size_t cap) {
                 return x.cost > y.cost;
             });
         }
+        /* One queue for packing and computing: each group's pack tasks (one per key block) come just
+         * before its first compute item. A compute item waits for the blocks it reads; they were
+         * claimed earlier from the queue by threads that finish them without waiting, so the wait is
+         * short and cannot deadlock. Packing a group right before its rows are computed keeps its
+         * panel in cache and saves the barrier a separate packing phase would need. */
+        std::vector<int64_t> first_block(gend - gbeg, -1); /* index of each group's first ready flag */
+        int64_t nblocks = 0;
+        std::vector<int64_t> queue; /* >= 0: compute item; < 0: pack task -(flag index) - 1 */
+        queue.reserve(items.size() * 2);
+        std::vector<int32_t> flag_group;
+        for (size_t t = 0; t < items.size(); ++t) {
+            const size_t gl = (size_t)items[t].group - gbeg;
+            if (first_block[gl] < 0) {
+                first_block[gl] = nblocks;
+                for (int64_t kb = 0; kb < groups[gbeg + gl].nkb; ++kb) {
+                    queue.push_back(-(nblocks + kb) - 1);
+                    flag_group.push_back((int32_t)(gbeg + gl));
+                }
+                nblocks += groups[gbeg + gl].nkb;
+            }
+            queue.push_back((int64_t)t);
+        }
+        std::unique_ptr<std::atomic<uint8_t>[]> ready(new std::atomic<uint8_t>[(size_t)std::max<int64_t>(nblocks, 1)]);
+        for (int64_t i = 0; i < nblocks; ++i) ready[(size_t)i].store(0, std::memory_order_relaxed);
         {
             std::atomic<int64_t> next{0};
-            const int64_t n = (int64_t)items.size();
-            parallel_run((int)std::min<int64_t>(threads, n), [&](int) {
+            const int64_t n = (int64_t)queue.size();
+            parallel_run((int)std::min<int64_t>(threads, (int64_t)items.size()), [&](int) {
                 void *scratch = tl_scratch.get(sbytes);
-                if (scratch == nullptr) {
-                    failed.store(1);
-                    return;
-                }
+                if (scratch == nullptr) failed.store(1);
                 for (;;) {
-                    if (failed.load(std::memory_order_relaxed)) break;
                     const int64_t t = next.fetch_add(1, std::memory_order_relaxed);
                     if (t >= n) break;
-                    const Item &it = items[(size_t)t];
+                    const int64_t q = queue[(size_t)t];
+                    if (q < 0) { /* pack tasks are always finished: later items may wait on them */
+                        const int64_t f = -q - 1;
+                        const Group &g = groups[(size_t)flag_group[(size_t)f]];
+                        const int64_t kb = f - first_block[(size_t)flag_group[(size_t)f] - gbeg];
+                        K->pack_kv_block(&p, &call.seqs[(size_t)g.seq], g.hkv, g.kb0 + kb,
+                                         panels + g.off + (size_t)kb * bbytes);
+                        ready[(size_t)f].store(1, std::memory_order_release);
+                        continue;
+                    }
+                    if (scratch == nullptr || failed.load(std::memory_order_relaxed)) continue;
+                    const Item &it = items[(size_t)q];
                     const Group &g = groups[(size_t)it.group];
-                    const void *panel = g.fly ? nullptr : (panels ? panels + g.off : nullptr);
+                    const void *panel = nullptr;
+                    if (!g.fly && panels != nullptr) {
+                        const int64_t base = first_block[(size_t)it.group - gbeg];
+                        for (int64_t f = base, e = base + g.nkb; f < e; ++f)
+                            while (ready[(size_t)f].load(std::memory_order_acquire) == 0) cpu_relax();
+                        panel = panels + g.off;
+                    }
                     K->compute_rows(&p, &call.seqs[(size_t)g.seq], it.hq0, it.nh, it.i0, it.nq, panel, g.kb0,
                                     g.nkb, scratch);
                 }
