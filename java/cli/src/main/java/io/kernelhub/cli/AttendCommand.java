@@ -127,7 +127,11 @@ final class AttendCommand implements Callable<Integer> {
     private int run(AttentionInterface registry, AttentionImplementation implementation, AttendShape shape) {
         AttendInputs inputs = AttendInputs.generate(shape, dtype, seed);
         boolean wantLse = check || save != null;
-        AttentionRequest request = request(inputs.q(), inputs.k(), inputs.v(), inputs, shape, wantLse);
+        AttentionRequest fresh = request(inputs.q(), inputs.k(), inputs.v(), inputs, shape, wantLse);
+        // outputs allocated once and reused by every call, as an application (and the ONNX Runtime peer
+        // in bench/) would: timing a fresh 2 MB allocation per call measured page faults, not attention
+        AttentionOutput outputs = fresh.allocateOutputs();
+        AttentionRequest request = fresh.withOutputs(outputs.out(), outputs.lse());
         if (!device.isCpu()) {
             explainDevice(registry, implementation, inputs, shape, wantLse);
         }
