@@ -52,4 +52,17 @@ public record LoadedBundle(String prefix, Path library, int abiVersion, List<Nat
         all.forEach(registry::register);
         return all;
     }
+
+    /**
+     * Registers every op and returns the one an id asks for: the default op, or {@code op}.
+     *
+     * @throws io.kernelhub.core.attention.KernelResolutionException naming the bundle's ops when it has no such op
+     */
+    public AttentionImplementation registerAndFind(AttentionInterface registry, String op) {
+        List<AttentionImplementation> impls = registerIn(registry);
+        String wanted = op == null ? prefix : prefix + ":" + op;
+        return impls.stream().filter(i -> i.name().equals(wanted)).findFirst()
+                .orElseThrow(() -> new io.kernelhub.core.attention.KernelResolutionException("kernel " + prefix + " ("
+                        + library + ") has no op '" + op + "'; its ops: " + ops.stream().map(NativeOp::name).toList()));
+    }
 }

@@ -19,6 +19,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LocalKernelResolver implements HubResolver {
 
+    /** Below the hub client's resolver, which handles local builds too when installed. */
+    @Override
+    public int priority() {
+        return 1;
+    }
+
     private final LocalKernels local;
     /** One load per library and prefix, however many names are asked for. */
     private final ConcurrentHashMap<String, LoadedBundle> loaded = new ConcurrentHashMap<>();
@@ -53,12 +59,7 @@ public final class LocalKernelResolver implements HubResolver {
             try {
                 LoadedBundle bundle = loaded.computeIfAbsent(v.library() + "|" + prefix,
                         key -> BundleLoader.load(v.library(), prefix));
-                List<AttentionImplementation> impls = bundle.registerIn(registry);
-                String wanted = id.op() == null ? prefix : prefix + ":" + id.op();
-                return impls.stream().filter(i -> i.name().equals(wanted)).findFirst()
-                        .orElseThrow(() -> new KernelResolutionException("kernel '" + id.kernel() + "' (" + v.library()
-                                + ") has no op '" + id.op() + "'; its ops: "
-                                + bundle.ops().stream().map(NativeOp::name).toList()));
+                return bundle.registerAndFind(registry, id.op());
             } catch (BundleLoadException e) {
                 attempts.add(v.variant() + ": " + e.getMessage());
             }

@@ -11,16 +11,16 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** Real kernel builds through the kernelhub CMake module, made once per test JVM. */
-final class KernelBuilds {
+public final class KernelBuilds {
 
-    static final KernelhubSdk SDK = new KernelhubSdk(NativeToolchain.REPO);
+    public static final KernelhubSdk SDK = new KernelhubSdk(NativeToolchain.REPO);
     private static final Map<String, Path> BUILT = new ConcurrentHashMap<>();
 
     private KernelBuilds() {
     }
 
     /** The template kernel written by init as {@code id}, built; returns its build directory. */
-    static Path template(String id) {
+    public static Path template(String id) {
         return BUILT.computeIfAbsent("template:" + id, key -> {
             Path dir = NativeToolchain.OUT.resolve("template-" + id.replace('/', '_'));
             deleteTree(dir);
@@ -30,7 +30,7 @@ final class KernelBuilds {
     }
 
     /** A kernel from the repository (e.g. kernels-community/flash-attn2), built into target/. */
-    static Path repoKernel(String relativeDir) {
+    public static Path repoKernel(String relativeDir) {
         return BUILT.computeIfAbsent("repo:" + relativeDir, key -> build(NativeToolchain.REPO.resolve(relativeDir),
                 NativeToolchain.OUT.resolve("build-" + relativeDir.replace('/', '_'))));
     }
@@ -50,7 +50,7 @@ final class KernelBuilds {
     }
 
     /** A registry where {@code id} resolves to the local build in {@code dir}. */
-    static AttentionInterface registryWith(String id, Path dir) {
+    public static AttentionInterface registryWith(String id, Path dir) {
         AttentionInterface registry = AttentionInterface.standalone();
         registry.setHubResolver(new LocalKernelResolver(LocalKernels.parse(id + "=" + dir)));
         return registry;

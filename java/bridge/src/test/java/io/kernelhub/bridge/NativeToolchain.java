@@ -8,12 +8,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Builds the tests' native code with the system C compiler, into target/native-test. */
-final class NativeToolchain {
+public final class NativeToolchain {
 
-    static final Path REPO = findRepo();
-    static final Path INCLUDE = REPO.resolve("native/include");
+    public static final Path REPO = findRepo();
+    public static final Path INCLUDE = REPO.resolve("native/include");
     static final Path TEST_NATIVE = REPO.resolve("java/bridge/src/test/native");
-    static final Path OUT = REPO.resolve("java/bridge/target/native-test");
+    /** Under the running module's target/ (surefire runs each module's tests in its own directory). */
+    public static final Path OUT = Path.of("target", "native-test").toAbsolutePath();
 
     private NativeToolchain() {
     }
@@ -30,7 +31,7 @@ final class NativeToolchain {
     }
 
     /** Compiles C sources into a shared library named {@code name}. */
-    static Path sharedLibrary(String name, List<Path> sources, String... flags) {
+    public static Path sharedLibrary(String name, List<Path> sources, String... flags) {
         Path lib = OUT.resolve("lib" + name + ".so");
         List<String> cmd = new ArrayList<>(List.of("gcc", "-shared", "-fPIC", "-O2", "-Wall", "-Werror",
                 "-fvisibility=hidden", "-I" + INCLUDE));
@@ -47,7 +48,7 @@ final class NativeToolchain {
         return exe;
     }
 
-    static String run(List<String> cmd) {
+    public static String run(List<String> cmd) {
         try {
             Files.createDirectories(OUT);
             Path log = Files.createTempFile(OUT, "cmd", ".log");

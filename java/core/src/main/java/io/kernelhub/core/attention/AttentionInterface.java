@@ -198,7 +198,8 @@ public final class AttentionInterface {
     private HubResolver hubResolver() {
         HubResolver r = hubResolver;
         if (r == null) {
-            r = ServiceLoader.load(HubResolver.class).findFirst().orElse(HubResolver.UNAVAILABLE);
+            r = ServiceLoader.load(HubResolver.class).stream().map(ServiceLoader.Provider::get)
+                    .max(java.util.Comparator.comparingInt(HubResolver::priority)).orElse(HubResolver.UNAVAILABLE);
             hubResolver = r;
         }
         return r;

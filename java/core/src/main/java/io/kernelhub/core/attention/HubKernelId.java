@@ -1,5 +1,6 @@
 package io.kernelhub.core.attention;
 
+import io.kernelhub.core.version.VersionSpec;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,14 +24,9 @@ public record HubKernelId(String org, String name, String versionSpec, String op
     private static final String SEGMENT = "[A-Za-z0-9][A-Za-z0-9._-]{0,99}";
     private static final Pattern ID = Pattern.compile("(" + SEGMENT + ")/(" + SEGMENT + ")(?:@([^:]*))?(?::(.*))?");
     private static final Pattern OP = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,99}");
-    private static final String VERSION = "\\d+(?:\\.\\d+){0,2}(?:-[0-9A-Za-z.-]+)?";
-    private static final Pattern EXACT = Pattern.compile(VERSION);
-    private static final Pattern CARET_TILDE = Pattern.compile("[\\^~]" + VERSION);
-    private static final Pattern MAJOR = Pattern.compile("v\\d+");
-    private static final Pattern COMPARISON = Pattern.compile("(?:>=|<=|>|<|=)" + VERSION);
     private static final String GRAMMAR = "expected org/name[@version][:op], e.g. kernels-community/flash-attn2, "
             + "kernels-community/flash-attn2@^2.1 or kernels-community/flash-attn2@2.1.0:varlen";
-    private static final String SPECS = "version specs are 2.1.0 (exact), ^2.1, ~2.1.0, >=2.0,<3.0 or v2";
+    private static final String SPECS = VersionSpec.SPECS;
 
     public HubKernelId {
         if (org == null || name == null) {
@@ -75,15 +71,16 @@ public record HubKernelId(String org, String name, String versionSpec, String op
             throw new IllegalArgumentException("empty version after '@' in hub kernel id '" + text + "': " + SPECS
                     + "; leave out '@' for the latest release");
         }
-        if (EXACT.matcher(spec).matches() || CARET_TILDE.matcher(spec).matches() || MAJOR.matcher(spec).matches()) {
-            return;
+        try {
+            VersionSpec.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bad version spec '" + spec + "' in hub kernel id '" + text + "': " + SPECS);
         }
-        for (String part : spec.split(",", -1)) {
-            if (!COMPARISON.matcher(part.trim()).matches()) {
-                throw new IllegalArgumentException("bad version spec '" + spec + "' in hub kernel id '" + text
-                        + "': " + SPECS);
-            }
-        }
+    }
+
+    /** The parsed version spec ({@link VersionSpec.Latest} when the id names none). */
+    public VersionSpec spec() {
+        return VersionSpec.parse(versionSpec);
     }
 
     /** {@code org/name}, the kernel without version or op. */

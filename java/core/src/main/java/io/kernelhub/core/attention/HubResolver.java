@@ -6,7 +6,6 @@ package io.kernelhub.core.attention;
  * it the first time an unregistered hub id is asked for, then registers the result under that
  * exact id string. A resolver may register a bundle's other ops in the given registry too.
  */
-@FunctionalInterface
 public interface HubResolver {
 
     /**
@@ -17,6 +16,14 @@ public interface HubResolver {
      * @throws KernelResolutionException with a message that says what failed and what to do
      */
     AttentionImplementation resolve(HubKernelId id, AttentionInterface registry);
+
+    /**
+     * When several resolvers are installed, the registry uses the one with the highest priority
+     * (the hub client, which also honours local builds, outranks the local-builds-only resolver).
+     */
+    default int priority() {
+        return 0;
+    }
 
     /** The resolver used when no hub module is installed: every hub id fails with a clear message. */
     HubResolver UNAVAILABLE = (id, registry) -> {

@@ -1,0 +1,62 @@
+package io.kernelhub.hub;
+
+import io.kernelhub.hub.HubException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A lock that excludes other threads of this JVM and other processes: an in-JVM lock per lock
+ * file, then an OS file lock on it. The in-JVM table is necessarily process-wide (the second
+ * documented global state, beside the attention registry): the operating system grants file
+ * locks per process, so two cache objects in one JVM must share it or they would both "hold" the
+ * same file lock.
+ */
+public final class ProcessLocks {
+
+    private static final ConcurrentHashMap<Path, ReentrantLock> IN_JVM = new ConcurrentHashMap<>();
+
+    private ProcessLocks() {}
+
+    /** A held lock; close releases the file lock, then the in-JVM lock. */
+    public interface Held extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    public static Held acquire(Path lockFile) {
+        Path key = lockFile.toAbsolutePath().normalize();
+        ReentrantLock local = IN_JVM.computeIfAbsent(key, k -> new ReentrantLock());
+        local.lock();
+        FileChannel ch = null;
+        try {
+            Files.createDirectories(key.getParent());
+            ch = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock fl = ch.lock();
+            FileChannel channel = ch;
+            return () -> {
+                try {
+                    fl.release();
+                    channel.close();
+                } catch (IOException ignored) {
+                    // closing the channel releases the lock anyway
+                } finally {
+                    local.unlock();
+                }
+            };
+        } catch (IOException | RuntimeException e) {
+            try {
+                if (ch != null) ch.close();
+            } catch (IOException ignored) {
+                // nothing more to release
+            }
+            local.unlock();
+            throw new HubException("cannot lock " + key + ": " + e + ". Check that the cache directory is writable.", e);
+        }
+    }
+}

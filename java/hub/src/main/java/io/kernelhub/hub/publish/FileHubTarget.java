@@ -1,0 +1,77 @@
+package io.kernelhub.hub.publish;
+
+import io.kernelhub.hub.HubException;
+import io.kernelhub.hub.ProcessLocks;
+import io.kernelhub.hub.pack.BundlePacker;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+
+/** A hub directory on a local or mounted file system. */
+public record FileHubTarget(Path root) implements HubTarget {
+
+    public FileHubTarget {
+        root = root.toAbsolutePath().normalize();
+    }
+
+    @Override
+    public URI uri() {
+        return root.toUri();
+    }
+
+    private Path resolve(String path) {
+        Path p = root.resolve(path).normalize();
+        if (!p.startsWith(root)) throw new HubException("path '" + path + "' leaves the hub directory " + root);
+        return p;
+    }
+
+    @Override
+    public Optional<byte[]> get(String path) {
+        try {
+            return Optional.of(Files.readAllBytes(resolve(path)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new HubException("cannot read " + resolve(path) + ": " + e, e);
+        }
+    }
+
+    @Override
+    public void put(String path, byte[] data) {
+        Path p = resolve(path);
+        try {
+            Files.createDirectories(p.getParent());
+            BundlePacker.writeAtomically(p, data);
+        } catch (IOException e) {
+            throw new HubException("cannot write " + p + ": " + e, e);
+        }
+    }
+
+    @Override
+    public void put(String path, Path file) {
+        Path p = resolve(path);
+        try {
+            Files.createDirectories(p.getParent());
+            Path tmp = Files.createTempFile(p.getParent(), "." + p.getFileName(), ".tmp");
+            try {
+                Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new HubException("cannot write " + p + ": " + e, e);
+        }
+    }
+
+    @Override
+    public void withKernelLock(String org, String name, Runnable action) {
+        try (ProcessLocks.Held l = ProcessLocks.acquire(resolve(org + "/" + name + "/.publish.lock"))) {
+            action.run();
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.kernelhub.hub.publish;
+
+import io.kernelhub.hub.HubException;
+import io.kernelhub.hub.manifest.HubLayout;
+import io.kernelhub.hub.manifest.KernelManifest;
+import io.kernelhub.hub.manifest.ManifestCodec;
+import io.kernelhub.hub.manifest.MavenMetadata;
+import io.kernelhub.hub.manifest.VariantEntry;
+import io.kernelhub.hub.pack.BundlePacker;
+import io.kernelhub.hub.trust.KeyRing;
+import io.kernelhub.hub.trust.ManifestSignature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Publishes a kernel version to a hub: archives and their {@code .sha256} first, then the
+ * manifest and its signature (when a signing key exists), and {@code maven-metadata.xml} last,
+ * so a version is never listed before all its files are there. Published versions are
+ * immutable: the same variants with the same digests again is a no-op; anything else under an
+ * existing version is refused.
+ */
+public final class Publisher {
+
+    private final KeyRing keys;
+
+    public Publisher(KeyRing keys) {
+        this.keys = keys;
+    }
+
+    /** What publishing did. */
+    public record Outcome(KernelManifest manifest, String hub, boolean alreadyPublished, String signedBy) {}
+
+    /**
+     * Packs {@code dir} (a kernel's source directory, meaning its {@code build/}, or a build
+     * directory) into a staging directory and publishes it.
+     */
+    public Outcome publish(Path dir, HubTarget hub, Path staging) {
+        BundlePacker.Packed packed = BundlePacker.pack(dir, staging);
+        return publishPacked(packed, hub);
+    }
+
+    public Outcome publishPacked(BundlePacker.Packed packed, HubTarget hub) {
+        KernelManifest m = packed.manifest();
+        String mpath = HubLayout.manifest(m.org(), m.name(), m.version());
+        Optional<byte[]> existing = hub.get(mpath);
+        if (existing.isPresent()) {
+            KernelManifest old = ManifestCodec.parse(existing.get());
+            if (digests(old).equals(digests(m))) {
+                ensureListed(hub, m);
+                return new Outcome(old, hub.uri().toString(), true, null);
+            }
+            throw new HubException(m.id() + " " + m.version() + " is already published at " + hub.uri()
+                    + " with different content (variants " + digests(old).keySet() + " vs " + digests(m).keySet()
+                    + ", or different archive digests). Published versions never change: bump the version in the "
+                    + "kernel's CMakeLists.txt and rebuild.");
+        }
+        String dirPath = HubLayout.versionDir(m.org(), m.name(), m.version());
+        for (VariantEntry v : m.variants()) {
+            hub.put(dirPath + v.archive(), packed.versionDir().resolve(v.archive()));
+            hub.put(dirPath + v.archive() + ".sha256", packed.versionDir().resolve(v.archive() + ".sha256"));
+        }
+        byte[] mbytes;
+        try {
+            mbytes = Files.readAllBytes(packed.manifestFile());
+        } catch (IOException e) {
+            throw new HubException("cannot read " + packed.manifestFile() + ": " + e, e);
+        }
+        Optional<ManifestSignature> sig = keys.sign(mbytes);
+        if (sig.isPresent()) {
+            hub.put(dirPath + m.fileName() + ".sig", sig.get().write());
+        }
+        hub.put(mpath, mbytes);
+        ensureListed(hub, m);
+        return new Outcome(m, hub.uri().toString(), false, sig.map(ManifestSignature::keyId).orElse(null));
+    }
+
+    private static void ensureListed(HubTarget hub, KernelManifest m) {
+        hub.withKernelLock(m.org(), m.name(), () -> {
+            String path = HubLayout.metadata(m.org(), m.name());
+            MavenMetadata md = hub.get(path).map(MavenMetadata::parse).orElse(new MavenMetadata(m.org(), m.name(), List.of()));
+            if (!md.versions().contains(m.version())) {
+                hub.put(path, md.with(m.version()).write());
+            }
+        });
+    }
+
+    private static Map<String, String> digests(KernelManifest m) {
+        return m.variants().stream().collect(Collectors.toMap(VariantEntry::name, VariantEntry::sha256));
+    }
+}

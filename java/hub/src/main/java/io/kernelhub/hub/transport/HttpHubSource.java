@@ -1,0 +1,214 @@
+package io.kernelhub.hub.transport;
+
+import io.kernelhub.hub.Digests;
+import io.kernelhub.hub.HubException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A hub over HTTP(S). Every request has a connect and a read timeout (a stalled server fails
+ * the attempt); connection errors, 5xx and 429 are retried with exponential backoff; a
+ * download resumes with {@code Range} from the bytes already received. HttpURLConnection is
+ * used because its per-read timeout catches stalls mid-body, which java.net.http does not.
+ */
+public record HttpHubSource(URI uri, RetryPolicy policy) implements HubSource {
+
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+
+    public HttpHubSource {
+        String s = uri.toString();
+        if (!s.endsWith("/")) {
+            uri = URI.create(s + "/");
+        }
+    }
+
+    private URI url(String path) {
+        return uri.resolve(path);
+    }
+
+    /** A non-retryable answer (4xx other than 429). */
+    private static final class Final extends IOException {
+        private static final long serialVersionUID = 1L;
+        final int status;
+
+        Final(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+
+    private interface Attempt<T> {
+        T run() throws IOException;
+    }
+
+    private <T> T withRetries(String what, TransferListener listener, Attempt<T> attempt) {
+        List<String> failures = new ArrayList<>();
+        for (int i = 1; ; i++) {
+            try {
+                return attempt.run();
+            } catch (Final e) {
+                throw new HubException(what + ": " + e.getMessage());
+            } catch (IOException e) {
+                String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": "
+                        + e.getMessage();
+                failures.add("attempt " + i + ": " + reason);
+                if (i >= policy.attempts()) {
+                    throw new HubException(what + " failed after " + i + " attempts (" + String.join("; ", failures)
+                            + "). Check that the hub is up and reachable, or set KERNELHUB_OFFLINE=1 to use the cache only.",
+                            e);
+                }
+                listener.retrying(i, reason);
+                try {
+                    Thread.sleep(policy.backoff(i).toMillis());
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new HubException(what + ": interrupted while waiting to retry", ie);
+                }
+            }
+        }
+    }
+
+    private HttpURLConnection open(URI u, String method) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) u.toURL().openConnection();
+        c.setRequestMethod(method);
+        c.setConnectTimeout((int) policy.connectTimeout().toMillis());
+        c.setReadTimeout((int) policy.readTimeout().toMillis());
+        c.setInstanceFollowRedirects(true);
+        c.setRequestProperty("User-Agent", "kernelhub");
+        c.setRequestProperty("Accept-Encoding", "identity");
+        return c;
+    }
+
+    /** 5xx and 429 are worth retrying; other errors are final. */
+    private static void checkStatus(HttpURLConnection c, URI u) throws IOException {
+        int s = c.getResponseCode();
+        if (s >= 500 || s == 429) {
+            throw new IOException("HTTP " + s + " from " + u);
+        }
+        if (s >= 400) {
+            throw new Final(s, "HTTP " + s + " " + c.getResponseMessage() + " from " + u);
+        }
+    }
+
+    @Override
+    public Optional<byte[]> fetch(String path, int maxBytes) {
+        URI u = url(path);
+        return withRetries("GET " + u, TransferListener.NONE, () -> {
+            HttpURLConnection c = open(u, "GET");
+            try {
+                if (c.getResponseCode() == 404 || c.getResponseCode() == 410) {
+                    return Optional.<byte[]>empty();
+                }
+                checkStatus(c, u);
+                long len = c.getContentLengthLong();
+                if (len > maxBytes) {
+                    throw new Final(200, u + " is " + len + " bytes, over the " + maxBytes + "-byte limit for this file");
+                }
+                try (InputStream in = c.getInputStream()) {
+                    byte[] data = in.readNBytes(maxBytes + 1);
+                    if (data.length > maxBytes) {
+                        throw new Final(200, u + " is over the " + maxBytes + "-byte limit for this file");
+                    }
+                    if (len >= 0 && data.length != len) {
+                        throw new IOException("short body: " + data.length + " of " + len + " bytes");
+                    }
+                    return Optional.of(data);
+                }
+            } finally {
+                c.disconnect();
+            }
+        });
+    }
+
+    @Override
+    public String download(String path, Path partial, long expectedSize, TransferListener listener) {
+        URI u = url(path);
+        return withRetries("download of " + u, listener, () -> {
+            long have = Files.exists(partial) ? Files.size(partial) : 0;
+            if (expectedSize >= 0 && have > expectedSize) {
+                Files.delete(partial);
+                have = 0;
+            }
+            if (expectedSize >= 0 && have == expectedSize) {
+                return Digests.sha256(partial); // complete already (an earlier attempt or process got all of it)
+            }
+            HttpURLConnection c = open(u, "GET");
+            try {
+                if (have > 0) {
+                    c.setRequestProperty("Range", "bytes=" + have + "-");
+                }
+                checkStatus(c, u);
+                boolean append = false;
+                if (c.getResponseCode() == 206) {
+                    Matcher m = CONTENT_RANGE.matcher(String.valueOf(c.getHeaderField("Content-Range")));
+                    append = m.matches() && Long.parseLong(m.group(1)) == have;
+                    if (!append) {
+                        throw new IOException("server answered the range request from byte " + have
+                                + " with Content-Range " + c.getHeaderField("Content-Range"));
+                    }
+                } else if (c.getResponseCode() != 200) {
+                    throw new Final(c.getResponseCode(), "unexpected HTTP " + c.getResponseCode() + " from " + u);
+                }
+                long start = append ? have : 0;
+                long len = c.getContentLengthLong();
+                long total = len >= 0 ? start + len : expectedSize;
+                if (expectedSize >= 0 && total > expectedSize) {
+                    throw new Final(200, u + " is " + total + " bytes but its manifest declares " + expectedSize);
+                }
+                listener.started(path, total, start);
+                // the digest covers the bytes kept from earlier attempts, then streams with the body
+                MessageDigest md = append ? prefixDigest(partial, start) : Digests.sha256();
+                try (InputStream in = c.getInputStream();
+                        OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                                append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+                    byte[] buf = new byte[1 << 16];
+                    long done = start;
+                    for (int n; (n = in.read(buf)) > 0; ) {
+                        out.write(buf, 0, n);
+                        md.update(buf, 0, n);
+                        done += n;
+                        if (expectedSize >= 0 && done > expectedSize) {
+                            throw new Final(200, u + " sent more than the " + expectedSize
+                                    + " bytes its manifest declares");
+                        }
+                        listener.progressed(done);
+                    }
+                    if (total >= 0 && done < total) {
+                        throw new IOException("connection closed after " + done + " of " + total + " bytes");
+                    }
+                    listener.finished();
+                    return Digests.hex(md.digest());
+                }
+            } finally {
+                c.disconnect();
+            }
+        });
+    }
+
+    private static MessageDigest prefixDigest(Path file, long bytes) throws IOException {
+        MessageDigest md = Digests.sha256();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            long left = bytes;
+            while (left > 0) {
+                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                if (n <= 0) throw new IOException("partial download " + file + " shrank while resuming");
+                md.update(buf, 0, n);
+                left -= n;
+            }
+        }
+        return md;
+    }
+}

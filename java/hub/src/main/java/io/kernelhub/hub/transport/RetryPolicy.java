@@ -1,0 +1,31 @@
+package io.kernelhub.hub.transport;
+
+import java.time.Duration;
+
+/**
+ * How transfers react to slow or failing servers.
+ *
+ * @param attempts       tries per file (first try included)
+ * @param initialBackoff wait before the first retry; doubled per retry (with jitter)
+ * @param maxBackoff     longest wait between tries
+ * @param connectTimeout to establish a connection
+ * @param readTimeout    longest silence while reading (a stalled server)
+ */
+public record RetryPolicy(int attempts, Duration initialBackoff, Duration maxBackoff, Duration connectTimeout,
+        Duration readTimeout) {
+
+    public static final RetryPolicy DEFAULT = new RetryPolicy(5, Duration.ofMillis(250), Duration.ofSeconds(8),
+            Duration.ofSeconds(10), Duration.ofSeconds(30));
+
+    public RetryPolicy {
+        if (attempts < 1) throw new IllegalArgumentException("attempts must be at least 1");
+    }
+
+    /** Wait before retry number {@code retry} (1-based): exponential with up to 25% jitter. */
+    public Duration backoff(int retry) {
+        long base = initialBackoff.toMillis() << Math.min(20, retry - 1);
+        long capped = Math.min(base, maxBackoff.toMillis());
+        long jitter = (long) (capped * 0.25 * java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+        return Duration.ofMillis(capped - jitter);
+    }
+}

@@ -1,0 +1,301 @@
+package io.kernelhub.hub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kernelhub.bridge.KernelBuilds;
+import io.kernelhub.bridge.LocalKernels;
+import io.kernelhub.core.attention.AttentionCase;
+import io.kernelhub.core.attention.AttentionInterface;
+import io.kernelhub.core.attention.AttentionRequest;
+import io.kernelhub.core.attention.HubKernelId;
+import io.kernelhub.core.attention.check.AccuracyCheck;
+import io.kernelhub.hub.lock.Lockfile;
+import io.kernelhub.hub.manifest.HubLayout;
+import io.kernelhub.hub.manifest.KernelManifest;
+import io.kernelhub.hub.manifest.ManifestCodec;
+import io.kernelhub.hub.pack.BundlePacker;
+import io.kernelhub.hub.publish.FileHubTarget;
+import io.kernelhub.hub.publish.Publisher;
+import io.kernelhub.hub.server.HubServer;
+import io.kernelhub.hub.transport.RetryPolicy;
+import io.kernelhub.hub.transport.TransferListener;
+import io.kernelhub.hub.trust.KeyRing;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The whole path with real parts: a kernel built by cmake/gcc, packed, signed and published to a
+ * file hub, served over loopback HTTP (kernelhub's server and a fault-injecting one), resolved,
+ * downloaded, verified, cached, loaded through FFM and run against the eager reference.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class HubEndToEndTest {
+
+    static final String ID = "test-org/hub-kernel";
+    static final RetryPolicy FAST = new RetryPolicy(4, Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(5),
+            Duration.ofMillis(700));
+
+    Path work;
+    Path build;
+    Path publisherKeys;
+    Path hub;
+    KernelManifest published;
+    String archivePath;
+    Path home;
+
+    @BeforeAll
+    void publishOnce() throws IOException {
+        work = Path.of("target", "hub-e2e").toAbsolutePath();
+        deleteTree(work);
+        build = KernelBuilds.template(ID);
+        publisherKeys = work.resolve("publisher/keys");
+        new KeyRing(publisherKeys).generate();
+        hub = work.resolve("hub");
+        Publisher.Outcome out = new Publisher(new KeyRing(publisherKeys)).publish(build, new FileHubTarget(hub),
+                work.resolve("staging"));
+        published = out.manifest();
+        assertThat(out.signedBy()).isNotNull();
+        archivePath = HubLayout.versionDir("test-org", "hub-kernel", published.version())
+                + published.variants().getFirst().archive();
+    }
+
+    @BeforeEach
+    void freshHome() throws IOException {
+        home = work.resolve("home-" + System.nanoTime());
+        Files.createDirectories(home);
+    }
+
+    /** A client home that trusts the publisher's key. */
+    HubSettings settings(String hubUrl) throws IOException {
+        new KeyRing(home.resolve("keys")).trust(Files.readString(publisherKeys.resolve("signing.pub")));
+        return new HubSettings(home, List.of(hubUrl), false, false, null, null, FAST);
+    }
+
+    static HubClient client(HubSettings s) {
+        return HubKernelResolver.client(s, TransferListener.NONE);
+    }
+
+    static AttentionInterface registry(HubSettings s) {
+        AttentionInterface r = AttentionInterface.standalone();
+        r.setHubResolver(new HubKernelResolver(s, LocalKernels.parse(null), TransferListener.NONE));
+        return r;
+    }
+
+    @Test
+    void resolvesOverHttpLoadsAndMatchesEager() throws IOException {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (HubServer server = new HubServer(hub, "127.0.0.1", 0, null, new PrintStream(log, true)).start()) {
+            HubSettings s = settings(server.uri().toString());
+            AttentionInterface registry = registry(s);
+            for (AttentionCase c : AttentionCase.grid().subList(0, 12)) {
+                AttentionRequest r = c.request();
+                AccuracyCheck.Result res = AccuracyCheck.check(r, registry.attend(ID, r));
+                assertThat(res.ok()).as("%s: %s", c, res.summary()).isTrue();
+            }
+            Resolution again = client(s).resolve(HubKernelId.parse(ID + "@^" + published.version().major()));
+            assertThat(again.trust()).startsWith("signed by key");
+            assertThat(again.selection().chosen()).isPresent();
+            // a second client on the same cache downloads nothing
+            client(s).fetch(HubKernelId.parse(ID));
+            String requests = log.toString(StandardCharsets.UTF_8);
+            assertThat(requests.lines().filter(l -> l.contains(".tar.gz ")).count()).as(requests).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void refusesUnsignedAndUntrustedAndTamperedManifests() throws IOException {
+        Path unsignedHub = work.resolve("unsigned-hub-" + System.nanoTime());
+        new Publisher(new KeyRing(work.resolve("no-keys"))).publish(build, new FileHubTarget(unsignedHub),
+                work.resolve("staging2"));
+        try (HubServer server = new HubServer(unsignedHub, "127.0.0.1", 0, null, null).start()) {
+            HubSettings s = settings(server.uri().toString());
+            assertThatThrownBy(() -> client(s).resolve(HubKernelId.parse(ID))).isInstanceOf(HubClient.TrustException.class)
+                    .hasMessageContaining("is not signed").hasMessageContaining(HubSettings.ALLOW_UNSIGNED);
+            assertThat(client(s.withAllowUnsigned(true)).resolve(HubKernelId.parse(ID)).trust()).startsWith("unsigned");
+        }
+        try (HubServer server = new HubServer(hub, "127.0.0.1", 0, null, null).start()) {
+            HubSettings untrusting = new HubSettings(work.resolve("stranger-" + System.nanoTime()),
+                    List.of(server.uri().toString()), false, false, null, null, FAST);
+            assertThatThrownBy(() -> client(untrusting).resolve(HubKernelId.parse(ID)))
+                    .hasMessageContaining("not among the trusted keys").hasMessageContaining("kernelhub trust add");
+        }
+        Path tampered = copyHub("tampered");
+        Path mf = tampered.resolve(HubLayout.manifest("test-org", "hub-kernel", published.version()));
+        Files.writeString(mf, Files.readString(mf).replace("\"license\"", "\"license\" : \"evil\", \"x\""));
+        Files.writeString(mf, Files.readString(mf).replaceFirst("\"x\" : [^,]*,", ""));
+        try (HubServer server = new HubServer(tampered, "127.0.0.1", 0, null, null).start()) {
+            assertThatThrownBy(() -> client(settings(server.uri().toString())).resolve(HubKernelId.parse(ID)))
+                    .isInstanceOf(HubException.class).hasMessageContaining("does not match the manifest");
+            assertThat(client(settings(server.uri().toString())).cache().entries(false)).isEmpty();
+        }
+    }
+
+    @Test
+    void digestMismatchCachesNothingAndAbortedTransfersResume() throws IOException {
+        try (FaultyHub fh = new FaultyHub(hub)) {
+            HubSettings s = settings(fh.url());
+            fh.inject(".tar.gz", FaultyHub.Fault.CORRUPT);
+            assertThatThrownBy(() -> client(s).fetch(HubKernelId.parse(ID))).isInstanceOf(HubException.class)
+                    .hasMessageContaining("digest mismatch").hasMessageContaining("nothing was cached");
+            assertThat(client(s).cache().entries(false)).isEmpty();
+
+            fh.inject(".tar.gz", FaultyHub.Fault.ABORT_HALF, FaultyHub.Fault.ERROR_503);
+            HubClient.Installed inst = client(s).fetch(HubKernelId.parse(ID));
+            assertThat(inst.library()).isRegularFile();
+            List<String> gets = fh.requests(".tar.gz");
+            assertThat(gets.getLast()).as(gets.toString()).contains(" bytes=").doesNotContain("bytes=0-");
+        }
+    }
+
+    @Test
+    void retriesServerErrorsAndStallsThenFailsClearly() throws IOException {
+        try (FaultyHub fh = new FaultyHub(hub)) {
+            HubSettings s = settings(fh.url());
+            fh.inject("maven-metadata.xml", FaultyHub.Fault.ERROR_503, FaultyHub.Fault.ERROR_503);
+            fh.inject(".tar.gz", FaultyHub.Fault.STALL);
+            assertThat(client(s).fetch(HubKernelId.parse(ID)).library()).isRegularFile();
+
+            Path home2 = work.resolve("home-stall-" + System.nanoTime());
+            HubSettings s2 = new HubSettings(home2, List.of(fh.url()), false, false, null, null, FAST);
+            new KeyRing(home2.resolve("keys")).trust(Files.readString(publisherKeys.resolve("signing.pub")));
+            fh.inject(".tar.gz", FaultyHub.Fault.STALL, FaultyHub.Fault.STALL, FaultyHub.Fault.STALL, FaultyHub.Fault.STALL);
+            assertThatThrownBy(() -> client(s2).fetch(HubKernelId.parse(ID))).isInstanceOf(HubException.class)
+                    .hasMessageContaining("failed after 4 attempts").hasMessageContaining("Timeout");
+            fh.inject("maven-metadata.xml", FaultyHub.Fault.ERROR_503, FaultyHub.Fault.ERROR_503, FaultyHub.Fault.ERROR_503,
+                    FaultyHub.Fault.ERROR_503);
+            assertThatThrownBy(() -> client(s2).resolve(HubKernelId.parse(ID))).isInstanceOf(HubException.class)
+                    .hasMessageContaining("HTTP 503").hasMessageContaining("no hub has a matching version");
+        }
+    }
+
+    @Test
+    void manyThreadsOneDownload() throws Exception {
+        try (FaultyHub fh = new FaultyHub(hub)) {
+            HubSettings s = settings(fh.url());
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                List<Future<Path>> fs = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    fs.add(pool.submit((Callable<Path>) () -> client(s).fetch(HubKernelId.parse(ID)).library()));
+                }
+                for (Future<Path> f : fs) {
+                    assertThat(f.get()).isRegularFile();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(fh.requests(".tar.gz")).hasSize(1);
+        }
+    }
+
+    @Test
+    void offlineUsesOnlyTheCache() throws IOException {
+        HubSettings s;
+        try (HubServer server = new HubServer(hub, "127.0.0.1", 0, null, null).start()) {
+            s = settings(server.uri().toString());
+            assertThatThrownBy(() -> client(s.withOffline(true)).resolve(HubKernelId.parse(ID)))
+                    .hasMessageContaining("offline").hasMessageContaining("kernelhub download");
+            client(s).fetch(HubKernelId.parse(ID));
+        }
+        // the server is gone: offline still resolves and loads
+        HubClient.Installed inst = client(s.withOffline(true)).fetch(HubKernelId.parse(ID));
+        assertThat(inst.resolution().hub()).startsWith("cache");
+        AttentionRequest r = AttentionCase.grid().get(3).request();
+        AttentionInterface registry = registry(s.withOffline(true));
+        assertThat(AccuracyCheck.check(r, registry.attend(ID, r)).ok()).isTrue();
+    }
+
+    @Test
+    void lockfilePinsTheManifestBytes() throws IOException {
+        Path copy = copyHub("relock");
+        try (HubServer server = new HubServer(copy, "127.0.0.1", 0, null, null).start()) {
+            HubSettings s = settings(server.uri().toString());
+            Resolution r = client(s).resolve(HubKernelId.parse(ID));
+            Path lockFile = work.resolve("kernels-" + System.nanoTime() + ".lock");
+            Lockfile.empty().with(new Lockfile.Entry(r.manifest().id(), r.manifest().version(), r.hub(), r.manifestSha256(),
+                    java.util.Map.of(r.selection().chosen().orElseThrow().name(), r.selection().chosen().orElseThrow().sha256())))
+                    .write(lockFile);
+            HubSettings locked = s.withLockfile(lockFile);
+            assertThat(client(locked).fetch(HubKernelId.parse(ID)).library()).isRegularFile();
+            assertThatThrownBy(() -> client(locked).resolve(HubKernelId.parse(ID + "@^99")))
+                    .hasMessageContaining("pins").hasMessageContaining("does not satisfy");
+            // the publisher re-signs a changed manifest under the same version: signed, but not what the lock pins
+            Path mf = copy.resolve(HubLayout.manifest("test-org", "hub-kernel", published.version()));
+            byte[] changed = Files.readString(mf).replace("\"created\" : \"", "\"created\" : \"1").getBytes(StandardCharsets.UTF_8);
+            Files.write(mf, changed);
+            Files.write(Path.of(mf + ".sig"), new KeyRing(publisherKeys).sign(changed).orElseThrow().write());
+            assertThatThrownBy(() -> client(locked).resolve(HubKernelId.parse(ID)))
+                    .hasMessageContaining("differs from the one the lockfile pins");
+        }
+    }
+
+    @Test
+    void publishedVersionsAreImmutable() throws IOException {
+        Path copy = copyHub("immutable");
+        Publisher p = new Publisher(new KeyRing(publisherKeys));
+        assertThat(p.publish(build, new FileHubTarget(copy), work.resolve("st-" + System.nanoTime())).alreadyPublished())
+                .isTrue();
+        // same version, different library bytes
+        Path altered = work.resolve("altered-build-" + System.nanoTime());
+        copyTree(build, altered);
+        try (Stream<Path> s = Files.walk(altered)) {
+            Path lib = s.filter(f -> f.toString().endsWith(".so")).findFirst().orElseThrow();
+            Files.write(lib, new byte[] {1}, java.nio.file.StandardOpenOption.APPEND);
+        }
+        assertThatThrownBy(() -> p.publish(altered, new FileHubTarget(copy), work.resolve("st-" + System.nanoTime())))
+                .isInstanceOf(HubException.class).hasMessageContaining("already published").hasMessageContaining("bump");
+        KernelManifest still = ManifestCodec.parse(Files.readAllBytes(
+                copy.resolve(HubLayout.manifest("test-org", "hub-kernel", published.version()))));
+        assertThat(still.variants().getFirst().sha256()).isEqualTo(published.variants().getFirst().sha256());
+    }
+
+    @Test
+    void packingIsReproducible() throws IOException {
+        BundlePacker.Packed a = BundlePacker.pack(build, work.resolve("packA-" + System.nanoTime()));
+        BundlePacker.Packed b = BundlePacker.pack(build, work.resolve("packB-" + System.nanoTime()));
+        assertThat(a.manifest().variants()).extracting(v -> v.sha256())
+                .isEqualTo(b.manifest().variants().stream().map(v -> v.sha256()).toList());
+        assertThat(a.manifest().variants().getFirst().sha256()).isEqualTo(published.variants().getFirst().sha256());
+    }
+
+    Path copyHub(String name) throws IOException {
+        Path dst = work.resolve(name + "-" + System.nanoTime());
+        copyTree(hub, dst);
+        return dst;
+    }
+
+    static void copyTree(Path src, Path dst) throws IOException {
+        try (Stream<Path> s = Files.walk(src)) {
+            for (Path p : s.toList()) {
+                Path t = dst.resolve(src.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(t);
+                else Files.copy(p, t);
+            }
+        }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
+        }
+    }
+}
