@@ -206,6 +206,51 @@ class HubEndToEndTest {
         }
     }
 
+    /** A child JVM running {@link FetchMain} against a hub, sharing this test's client home. */
+    Process child(String hubUrl, int threads) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        return new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                FetchMain.class.getName(), home.toString(), hubUrl, ID, Integer.toString(threads))
+                .redirectErrorStream(true).start();
+    }
+
+    @Test
+    void fourProcessesTimesEightThreadsShareOneDownload() throws Exception {
+        try (FaultyHub fh = new FaultyHub(hub)) {
+            settings(fh.url());
+            List<Process> ps = new ArrayList<>();
+            for (int i = 0; i < 4; i++) ps.add(child(fh.url(), 8));
+            for (Process p : ps) {
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(p.waitFor()).as(out).isZero();
+                assertThat(out.lines().filter(l -> l.endsWith(".so")).distinct().count()).as(out).isEqualTo(1);
+            }
+            assertThat(fh.requests(".tar.gz")).as("the archive is fetched once for 32 resolvers").hasSize(1);
+        }
+    }
+
+    @Test
+    void aProcessKilledMidDownloadLeavesARepairableCache() throws Exception {
+        try (FaultyHub fh = new FaultyHub(hub)) {
+            HubSettings s = settings(fh.url());
+            fh.inject(".tar.gz", FaultyHub.Fault.TRICKLE);
+            Process p = child(fh.url(), 1);
+            Path partial = home.resolve("cache/downloads").resolve(published.variants().getFirst().sha256() + ".part");
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!(Files.exists(partial) && Files.size(partial) > 0) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(partial).as("the child started downloading").exists();
+            p.destroyForcibly().waitFor();
+            assertThat(client(s).cache().lookup(published.variants().getFirst().sha256())).isEmpty();
+            HubClient.Installed inst = client(s).fetch(HubKernelId.parse(ID));
+            assertThat(inst.library()).isRegularFile();
+            assertThat(fh.requests(".tar.gz").getLast()).as("resumed from the killed process's partial file")
+                    .contains(" bytes=").doesNotContain("bytes=0-");
+            assertThat(client(s).cache().entries(true)).singleElement().satisfies(e -> assertThat(e.ok()).isTrue());
+        }
+    }
+
     @Test
     void offlineUsesOnlyTheCache() throws IOException {
         HubSettings s;

@@ -61,22 +61,25 @@ public final class BundlePacker {
         for (Path vd : variantDirs) {
             JsonNode meta = readKernelJson(vd.resolve("kernel.json"));
             String vid = req(meta, "id", vd), vver = req(meta, "version", vd);
-            String vsrc = meta.path("build").path("sources_sha256").asText(null);
             if (id == null) {
                 id = vid;
                 version = parseVersion(vver, vd);
-                sources = vsrc;
                 license = meta.path("license").asText(null);
                 description = meta.path("description").asText(null);
             } else if (!id.equals(vid) || !version.equals(parseVersion(vver, vd))) {
                 throw new HubException("cannot pack " + buildDir + ": its variants disagree on the kernel (" + id + " "
                         + version + " vs " + vid + " " + vver + " in " + vd + "). Rebuild from one source tree.");
-            } else if (sources != null && vsrc != null && !sources.equals(vsrc)) {
-                throw new HubException("cannot pack " + buildDir + ": variant " + vd.getFileName()
-                        + " was built from different sources (sources_sha256 differs). Rebuild every variant.");
             }
             metas.add(meta);
         }
+        // each variant records the digest of its own sources (CPU and CUDA variants compile different files);
+        // the version's digest covers them all
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < metas.size(); i++) {
+            lines.append(metas.get(i).path("variant").asText()).append(' ')
+                    .append(metas.get(i).path("build").path("sources_sha256").asText("-")).append('\n');
+        }
+        sources = Digests.sha256(lines.toString().getBytes(StandardCharsets.UTF_8));
         String org = id.substring(0, id.indexOf('/')), name = id.substring(id.indexOf('/') + 1);
         Path versionDir = outRoot.resolve(HubLayout.versionDir(org, name, version));
         try {
