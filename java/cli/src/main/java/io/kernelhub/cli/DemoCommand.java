@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kernelhub.models.DemoRow;
 import io.kernelhub.models.ModelDemo;
 import java.io.PrintWriter;
+import io.kernelhub.core.attention.HubKernelId;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -28,9 +30,13 @@ final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--impl", split = ",", paramLabel = "NAME", defaultValue = "eager,sdpa",
-            description = "Implementations to run, repeatable or comma-separated (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--impl", split = ",", paramLabel = "NAME",
+            description = "Implementations to run, repeatable or comma-separated (default: eager, sdpa and every "
+                    + "community kernel, e.g. kernels-community/flash-attn2).")
     List<String> impls = new ArrayList<>();
+
+    @Option(names = "--no-hub", description = "Skip the hub path (build, publish, serve, resolve): eager and sdpa only.")
+    boolean noHub;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "Seed of weights and inputs (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -43,12 +49,33 @@ final class DemoCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         if (iters < 1) {
             throw new IllegalArgumentException("--iters must be >= 1, got " + iters);
         }
-        List<DemoRow> rows = ModelDemo.run(impls, seed, iters);
         PrintWriter out = spec.commandLine().getOut();
+        // progress goes before the table on stdout; with --json stdout holds only the JSON
+        PrintWriter log = json ? spec.commandLine().getErr() : out;
+        boolean wantsHub = !noHub && (impls.isEmpty() || impls.stream().anyMatch(HubKernelId::looksLikeHubId));
+        Path kernels = wantsHub ? LocalHubDemo.communityKernels() : null;
+        if (wantsHub && kernels == null) {
+            log.println("demo: no kernels-community/ next to this kernelhub (run it from a checkout with ./kernelhub); "
+                    + "running eager and sdpa only");
+        }
+        List<DemoRow> rows;
+        if (kernels == null) {
+            rows = ModelDemo.run(impls.isEmpty() ? List.of("eager", "sdpa") : impls, seed, iters);
+        } else {
+            try (LocalHubDemo hub = LocalHubDemo.start(kernels, log)) {
+                hub.fetchAll(log);
+                List<String> run = new ArrayList<>(impls);
+                if (run.isEmpty()) {
+                    run.addAll(List.of("eager", "sdpa"));
+                    run.addAll(hub.kernelIds);
+                }
+                rows = ModelDemo.run(run, seed, iters, hub.registry());
+            }
+        }
         if (json) {
             Json.print(out, toJson(rows));
         } else {
