@@ -1,0 +1,82 @@
+package io.kernelhub.benchmarks.hub;
+
+import io.kernelhub.bridge.LocalKernels;
+import io.kernelhub.core.attention.AttentionImplementation;
+import io.kernelhub.core.attention.AttentionInterface;
+import io.kernelhub.core.attention.HubKernelId;
+import io.kernelhub.hub.HubClient;
+import io.kernelhub.hub.HubKernelResolver;
+import io.kernelhub.hub.HubSettings;
+import io.kernelhub.hub.transport.RetryPolicy;
+import io.kernelhub.hub.transport.TransferListener;
+import io.kernelhub.hub.trust.KeyRing;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * Hub timings for bench/hub.sh (not JMH: each measurement needs a fresh JVM or an empty cache).
+ * <ul>
+ *   <li>{@code jvm-start}: milliseconds from process start to main (the baseline);</li>
+ *   <li>{@code warm-load HOME HUB ID}: process start to main, and main to the id resolved, loaded
+ *       and registered with a warm cache (one JSON line);</li>
+ *   <li>{@code cold HUB ID KEYS_DIR RUNS WORK}: download + verify + unpack into an empty cache,
+ *       RUNS times (one JSON line per run, with MB/s of the archive).</li>
+ * </ul>
+ */
+public final class HubBench {
+    private HubBench() {}
+
+    public static void main(String[] args) throws Exception {
+        double sinceStart = Duration.between(ProcessHandle.current().info().startInstant().orElseThrow(), Instant.now())
+                .toNanos() / 1e6;
+        switch (args[0]) {
+            case "jvm-start" -> System.out.printf(Locale.ROOT, "{\"mode\": \"jvm-start\", \"start_to_main_ms\": %.1f}%n",
+                    sinceStart);
+            case "warm-load" -> {
+                HubSettings s = settings(Path.of(args[1]), args[2]);
+                long t0 = System.nanoTime();
+                AttentionInterface r = AttentionInterface.standalone();
+                r.setHubResolver(new HubKernelResolver(s, LocalKernels.parse(null), TransferListener.NONE));
+                AttentionImplementation impl = r.get(args[3]);
+                double ms = (System.nanoTime() - t0) / 1e6;
+                System.out.printf(Locale.ROOT, "{\"mode\": \"warm-load\", \"start_to_main_ms\": %.1f, \"resolve_load_ms\": %.1f, "
+                        + "\"start_to_loaded_ms\": %.1f, \"impl\": \"%s\"}%n", sinceStart, ms, sinceStart + ms, impl.name());
+            }
+            case "cold" -> {
+                int runs = Integer.parseInt(args[4]);
+                Path work = Path.of(args[5]);
+                for (int i = 0; i < runs; i++) {
+                    Path home = work.resolve("cold-" + i);
+                    deleteTree(home);
+                    new KeyRing(home.resolve("keys")).trust(Files.readString(Path.of(args[3]).resolve("signing.pub")));
+                    HubClient c = HubKernelResolver.client(settings(home, args[1]), TransferListener.NONE);
+                    long t0 = System.nanoTime();
+                    HubClient.Installed inst = c.fetch(HubKernelId.parse(args[2]));
+                    double ms = (System.nanoTime() - t0) / 1e6;
+                    long bytes = inst.variant().size();
+                    System.out.printf(Locale.ROOT, "{\"mode\": \"cold\", \"run\": %d, \"archive_bytes\": %d, \"ms\": %.1f, "
+                            + "\"mb_per_s\": %.1f}%n", i, bytes, ms, bytes / 1e6 / (ms / 1e3));
+                    deleteTree(home);
+                }
+            }
+            default -> throw new IllegalArgumentException("mode: jvm-start | warm-load | cold");
+        }
+    }
+
+    static HubSettings settings(Path home, String hub) {
+        return new HubSettings(home, List.of(hub), false, false, null, null, RetryPolicy.DEFAULT);
+    }
+
+    static void deleteTree(Path p) throws java.io.IOException {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
+        }
+    }
+}
