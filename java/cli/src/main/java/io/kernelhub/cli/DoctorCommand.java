@@ -1,5 +1,9 @@
 package io.kernelhub.cli;
 
+import io.kernelhub.device.CudaDevice;
+import io.kernelhub.device.CudaDriver;
+import io.kernelhub.device.CudaStatus;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kernelhub.core.attention.sdpa.SdpaAttention;
@@ -65,25 +69,29 @@ final class DoctorCommand implements Callable<Integer> {
         vec.put("enabled", ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
         vec.put("sdpa_kernels", sdpaKernelChoice());
 
-        CudaProbe.Result cuda = CudaProbe.result();
+        CudaStatus cuda = CudaDriver.status();
         ObjectNode cu = r.putObject("cuda");
-        cu.put("available", cuda.available());
-        cu.put("library", cuda.library());
-        cu.put("driver_version", cuda.driverVersionText());
-        if (cuda.deviceCount() < 0) {
-            cu.putNull("device_count");
+        cu.put("available", cuda instanceof CudaStatus.Available);
+        cu.put("library", "libcuda.so.1 (JCuda driver API)");
+        ArrayNode gpus = Json.array();
+        if (cuda instanceof CudaStatus.Available a) {
+            cu.put("driver_version", a.driverVersionText());
+            cu.put("device_count", a.devices().size());
+            for (CudaDevice g : a.devices()) {
+                ObjectNode n = gpus.addObject();
+                n.put("index", g.index());
+                n.put("name", g.name());
+                n.put("compute_capability", g.computeCapability());
+                n.put("memory_bytes", g.totalMemoryBytes());
+                n.put("multiprocessors", g.multiprocessors());
+            }
+            cu.putNull("reason");
         } else {
-            cu.put("device_count", cuda.deviceCount());
+            cu.putNull("driver_version");
+            cu.putNull("device_count");
+            cu.put("reason", ((CudaStatus.Unavailable) cuda).reason());
         }
-        ArrayNode gpus = cu.putArray("devices");
-        for (CudaProbe.Gpu g : cuda.gpus()) {
-            ObjectNode n = gpus.addObject();
-            n.put("index", g.index());
-            n.put("name", g.name());
-            n.put("compute_capability", g.computeCapability());
-            n.put("memory_bytes", g.totalMemoryBytes());
-        }
-        cu.put("reason", cuda.reason());
+        cu.set("devices", gpus);
 
         ObjectNode e = r.putObject("env");
         for (EnvSettings.Setting s : EnvSettings.settings(env)) {
@@ -117,7 +125,10 @@ final class DoctorCommand implements Callable<Integer> {
         row(out, "jdk", jdk.get("version").asText() + " (" + jdk.get("vendor").asText() + ") at " + jdk.get("home").asText());
         row(out, "vector api", vec.get("enabled").asBoolean() ? "enabled" : "not enabled (add --add-modules jdk.incubator.vector)");
         row(out, "sdpa kernels", vec.get("sdpa_kernels").asText());
-        row(out, "cuda", CudaProbe.result().summary());
+        row(out, "cuda", cu.get("available").asBoolean()
+                ? "available: driver supports CUDA " + cu.get("driver_version").asText() + ", " + cu.get("device_count").asInt()
+                        + " device(s)"
+                : "unavailable: " + cu.get("reason").asText());
         for (var g : cu.get("devices")) {
             row(out, "  cuda:" + g.get("index").asInt(), g.get("name").asText()
                     + (g.get("compute_capability").isNull() ? "" : ", sm " + g.get("compute_capability").asText())

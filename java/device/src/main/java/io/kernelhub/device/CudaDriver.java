@@ -74,9 +74,8 @@ public final class CudaDriver {
             }
             return new CudaStatus.Available(v[0], devices);
         } catch (LinkageError e) {
-            return new CudaStatus.Unavailable("no NVIDIA driver: libcuda.so.1 could not be loaded ("
-                    + firstLine(e.getMessage()) + "). Install the NVIDIA driver to use CUDA kernels; CPU kernels work "
-                    + "without it.");
+            return new CudaStatus.Unavailable("no NVIDIA driver: " + loaderReason(e) + ". Install the NVIDIA driver to "
+                    + "use CUDA kernels; CPU kernels work without it.");
         } catch (IllegalStateException e) {
             return new CudaStatus.Unavailable(e.getMessage());
         }
@@ -92,6 +91,19 @@ public final class CudaDriver {
         if (r != CUresult.CUDA_SUCCESS) {
             throw new IllegalStateException(call + " failed: " + CUresult.stringFor(r));
         }
+    }
+
+    /**
+     * JCuda's error lists each way it tried to load its native library; the useful part is the
+     * dynamic loader's complaint about the driver ("libcuda.so.1: cannot open shared object file").
+     */
+    static String loaderReason(Throwable e) {
+        String all = String.valueOf(e.getMessage());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(libcuda[^:\\s]*: [^\\n]*)").matcher(all);
+        if (m.find()) {
+            return m.group(1).trim();
+        }
+        return "libcuda.so.1 could not be loaded (" + firstLine(all) + ")";
     }
 
     private static String firstLine(String s) {
