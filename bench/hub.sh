@@ -92,7 +92,7 @@ print(f"Cold install of a {size/1e6:.1f} MB bundle (incompressible payload) into
 print("| client | ms | MB/s | vs curl to /dev/null |\n|---|---|---|---|")
 c = med("curl", "ms")
 for mode, label in [("cold", "kernelhub: download + SHA-256 + unpack + receipt"), ("curl", "curl to /dev/null"),
-                    ("curl+sha256+tar", "curl | sha256sum + tar -xz")]:
+                    ("curl+sha256+tar", "curl piped to sha256sum and tar -xz")]:
     m = med(mode, "ms")
     print(f"| {label} | {m:.1f} | {size/1e6/(m/1e3):.0f} | {c/m:.2f}x |")
 PY
