@@ -1,0 +1,44 @@
+package io.kernelhub.validate.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kernelhub.validate.run.CaseResult;
+import io.kernelhub.validate.run.ResultCodec;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** The JSON summary: run metadata, counts, and every case. */
+public final class JsonReport {
+    private JsonReport() {}
+
+    public static ObjectNode toNode(ValidationReport r) {
+        ObjectNode n = new ObjectMapper().createObjectNode();
+        n.put("kernel", r.kernel());
+        n.put("implementation", r.implName());
+        n.put("description", r.description());
+        n.put("device", r.device());
+        n.put("grid", r.grid());
+        n.put("dtypes", r.dtypes());
+        n.put("seed", r.seed());
+        n.put("isolated", r.isolated());
+        n.put("host", r.host());
+        n.put("started_at", r.startedAt());
+        n.put("seconds", r.seconds());
+        n.put("criterion", "max |out - f64 eager| <= 2 x max |low-precision eager - f64 eager| + 1e-5 (LSE likewise); "
+                + "NaN/Inf fail; repeated runs must be bitwise identical");
+        ObjectNode c = n.putObject("counts");
+        c.put("total", r.results().size());
+        for (CaseResult.Status s : CaseResult.Status.values()) {
+            c.put(s.name().toLowerCase(java.util.Locale.ROOT), r.count(s));
+        }
+        n.put("passed", r.passed());
+        var arr = n.putArray("cases");
+        r.results().forEach(x -> arr.add(ResultCodec.toNode(x)));
+        return n;
+    }
+
+    public static void write(ValidationReport r, Path file) throws IOException {
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), toNode(r));
+    }
+}
