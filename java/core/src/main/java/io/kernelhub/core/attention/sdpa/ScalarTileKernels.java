@@ -40,7 +40,7 @@ public final class ScalarTileKernels implements TileKernels {
     public void softcap(float[] s, int n, float cap) {
         float inv = 1f / cap;
         for (int i = 0; i < n; i++) {
-            s[i] = cap * (float) Math.tanh(s[i] * inv);
+            s[i] = cap * (float) StrictMath.tanh(s[i] * inv); // StrictMath: the same bits in every JIT tier
         }
     }
 

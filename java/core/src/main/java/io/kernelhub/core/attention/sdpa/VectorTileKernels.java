@@ -109,14 +109,10 @@ public final class VectorTileKernels implements TileKernels {
 
     @Override
     public void softcap(float[] s, int n, float cap) {
-        FloatVector inv = FloatVector.broadcast(S, 1f / cap);
-        FloatVector c = FloatVector.broadcast(S, cap);
-        int i = 0;
-        for (; i + L <= n; i += L) {
-            FloatVector.fromArray(S, s, i).mul(inv).lanewise(VectorOperators.TANH).mul(c).intoArray(s, i);
-        }
-        for (; i < n; i++) {
-            s[i] = cap * (float) Math.tanh(s[i] / cap);
+        // StrictMath: the Vector API's TANH may give other bits once compiled (see VectorExp); softcap is rare
+        float inv = 1f / cap;
+        for (int i = 0; i < n; i++) {
+            s[i] = cap * (float) StrictMath.tanh(s[i] * inv);
         }
     }
 
@@ -140,13 +136,13 @@ public final class VectorTileKernels implements TileKernels {
         FloatVector sum = FloatVector.zero(S);
         int i = 0;
         for (; i + L <= n; i += L) {
-            FloatVector e = FloatVector.fromArray(S, s, off + i).sub(mx).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorExp.exp(S, FloatVector.fromArray(S, s, off + i).sub(mx));
             e.intoArray(s, off + i);
             sum = sum.add(e);
         }
-        float r = sum.reduceLanes(VectorOperators.ADD);
+        float r = VectorExp.sumInOrder(sum);
         for (; i < n; i++) {
-            float e = (float) Math.exp(s[off + i] - max);
+            float e = VectorExp.exp(s[off + i] - max);
             s[off + i] = e;
             r += e;
         }

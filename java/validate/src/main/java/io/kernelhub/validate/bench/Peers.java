@@ -1,0 +1,94 @@
+package io.kernelhub.validate.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kernelhub.core.DType;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Peers measured in the same run, through the scripts in the checkout's {@code bench/}:
+ * {@code torch} (PyTorch CPU eager attention, {@code bench/torch_attention.py}) and
+ * {@code sgemm} (OpenBLAS {@code cblas_sgemm} on the attention's two products,
+ * {@code bench/openblas_sgemm.py}). Both need python3 (with torch, or libopenblas).
+ */
+public final class Peers {
+
+    private Peers() {}
+
+    /**
+     * The interpreter: {@code KERNELHUB_PYTHON}, else Debian's {@code /usr/bin/python3} (where
+     * python3-torch installs), else {@code python3} from PATH.
+     */
+    static String python() {
+        String env = System.getenv("KERNELHUB_PYTHON");
+        if (env != null && !env.isBlank()) return env;
+        return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+    }
+
+    /** The peer's results for the shapes (one per shape; an error result when it cannot run). */
+    public static List<BenchResult> run(String peer, List<BenchShape> shapes, Path repo, int threads) {
+        List<BenchResult> out = new ArrayList<>();
+        for (BenchShape s : shapes) {
+            out.add(one(peer, s, repo, threads));
+        }
+        return out;
+    }
+
+    private static BenchResult one(String peer, BenchShape s, Path repo, int threads) {
+        String name = peer.equals("torch") ? "torch-eager" : "openblas-sgemm";
+        if (repo == null || !Files.isDirectory(repo.resolve("bench"))) {
+            return new BenchResult(name, s, Double.NaN, Double.NaN, "peers need the kernelhub checkout's bench/ scripts "
+                    + "(run ./kernelhub from the repository)");
+        }
+        if (s.seqQ() != s.seqK()) {
+            return new BenchResult(name, s, Double.NaN, Double.NaN, "the peer scripts measure seq_q = seq_k only");
+        }
+        String python = python();
+        List<String> cmd;
+        if (peer.equals("torch")) {
+            if (s.dtype() == DType.F16) {
+                return new BenchResult(name, s, Double.NaN, Double.NaN, "CPU PyTorch has no fast f16 matmul");
+            }
+            cmd = List.of(python, repo.resolve("bench/torch_attention.py").toString(), "--seqs", Integer.toString(s.seqQ()),
+                    "--batch", Integer.toString(s.batch()), "--heads", Integer.toString(s.heads()), "--head-dim",
+                    Integer.toString(s.headDim()), "--dtype", s.dtype().name().toLowerCase(Locale.ROOT), "--threads",
+                    Integer.toString(threads));
+        } else {
+            cmd = List.of(python, repo.resolve("bench/openblas_sgemm.py").toString(), "--seqs", Integer.toString(s.seqQ()),
+                    "--heads", Integer.toString(s.heads() * s.batch()), "--head-dim", Integer.toString(s.headDim()),
+                    "--square", "0", "--threads", Integer.toString(threads));
+        }
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(600, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                return new BenchResult(name, s, Double.NaN, Double.NaN, "the peer script failed (exit " + p.exitValue()
+                        + "): is python3" + (peer.equals("torch") ? " with torch" : " with libopenblas") + " installed?");
+            }
+            ObjectMapper m = new ObjectMapper();
+            for (String line : text.lines().toList()) {
+                JsonNode n = m.readTree(line);
+                boolean match = peer.equals("torch") ? n.path("causal").asBoolean() == s.causal() : true;
+                if (match && n.has("gflops") && n.path("seq").asInt(s.seqQ()) == s.seqQ()) {
+                    // sgemm: the rate of the attention-shaped products; for causal shapes, the rate of a kernel
+                    // that computes only the visible pairs at sgemm speed
+                    double g = n.path("gflops").asDouble();
+                    return new BenchResult(name, s, s.flops() / g / 1e6, g, null);
+                }
+            }
+            return new BenchResult(name, s, Double.NaN, Double.NaN, "no result line from the peer script");
+        } catch (IOException e) {
+            return new BenchResult(name, s, Double.NaN, Double.NaN, "cannot run python3: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new BenchResult(name, s, Double.NaN, Double.NaN, "interrupted");
+        }
+    }
+}
