@@ -293,6 +293,40 @@ class HubEndToEndTest {
     }
 
     @Test
+    void publishesOverHttpWithATokenAndHubsAreTriedInOrder() throws IOException {
+        Path served = work.resolve("http-hub-" + System.nanoTime());
+        Files.createDirectories(served);
+        try (HubServer target = new HubServer(served, "127.0.0.1", 0, "tok", null).start();
+                HubServer empty = new HubServer(Files.createDirectories(work.resolve("empty-" + System.nanoTime())), "127.0.0.1",
+                        0, null, null).start()) {
+            Publisher.Outcome o = new Publisher(new KeyRing(publisherKeys)).publish(build,
+                    new io.kernelhub.hub.publish.HttpHubTarget(target.uri(), "tok"), work.resolve("st-" + System.nanoTime()));
+            assertThat(o.alreadyPublished()).isFalse();
+            assertThat(o.signedBy()).isNotNull();
+            assertThat(served.resolve("test-org/hub-kernel/maven-metadata.xml")).exists();
+            // the first hub has nothing, the second answers; the note names the first
+            HubSettings s = settings(empty.uri().toString()).withHubs(List.of(empty.uri().toString(), target.uri().toString()));
+            Resolution r = client(s).resolve(HubKernelId.parse(ID));
+            assertThat(r.hub()).isEqualTo(target.uri().toString());
+            assertThat(r.notes()).singleElement().satisfies(n -> assertThat(n).contains("has no kernel " + ID));
+            assertThat(client(s).install(r).library()).isRegularFile();
+        }
+    }
+
+    @Test
+    void aMalformedManifestFromAHubCachesNothing() throws IOException {
+        Path broken = copyHub("malformed");
+        Path mf = broken.resolve(HubLayout.manifest("test-org", "hub-kernel", published.version()));
+        Files.writeString(mf, "{\"schema\": 1, \"id\": \"test-org/hub-kernel\", \"version\": \"0.1.0\", \"variants\": [{}]}");
+        try (HubServer server = new HubServer(broken, "127.0.0.1", 0, null, null).start()) {
+            HubSettings s = settings(server.uri().toString());
+            assertThatThrownBy(() -> client(s).fetch(HubKernelId.parse(ID))).isInstanceOf(HubException.class)
+                    .hasMessageContaining("malformed").hasMessageContaining("Nothing was cached");
+            assertThat(client(s).cache().entries(false)).isEmpty();
+        }
+    }
+
+    @Test
     void publishedVersionsAreImmutable() throws IOException {
         Path copy = copyHub("immutable");
         Publisher p = new Publisher(new KeyRing(publisherKeys));

@@ -1,0 +1,122 @@
+package io.kernelhub.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The hub's CLI contract end to end, each command in its own JVM with its own environment (as a
+ * user runs it): init, build, keygen, check, publish (twice), resolve --json from the local hub,
+ * serve, resolve and attend over HTTP, lock, prune, download --lock, offline attend, cache ls and
+ * verify, and a failed resolve as one line with exit 2.
+ */
+class HubCliTest {
+
+    @TempDir
+    Path tmp;
+
+    static final String ID = "test-cli/hub-kernel";
+
+    record Run(int exit, String out, String err) {}
+
+    static Path repo() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !Files.isRegularFile(p.resolve("native/include/kernelhub.h"))) p = p.getParent();
+        return p;
+    }
+
+    ProcessBuilder command(Map<String, String> env, String... args) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-modules",
+                "jdk.incubator.vector", "-Dkernelhub.sdk=" + repo(), "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().keySet().removeIf(k -> k.startsWith("KERNELHUB_"));
+        pb.environment().put("KERNELHUB_HOME", tmp.resolve("home").toString());
+        pb.environment().putAll(env);
+        return pb;
+    }
+
+    Run run(Map<String, String> env, String... args) throws Exception {
+        Process p = command(env, args).start();
+        var out = p.getInputStream().readAllBytes();
+        var err = p.getErrorStream().readAllBytes();
+        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    }
+
+    Run ok(Map<String, String> env, String... args) throws Exception {
+        Run r = run(env, args);
+        assertThat(r.exit()).as(String.join(" ", args) + "\n" + r.out() + r.err()).isZero();
+        return r;
+    }
+
+    @Test
+    void publishServeResolveLockAndRunOffline() throws Exception {
+        Map<String, String> none = Map.of();
+        Path dir = tmp.resolve("kernel");
+        ok(none, "init", ID, dir.toString());
+        ok(none, "build", dir.toString());
+        assertThat(ok(none, "check", dir.toString()).out()).contains(": ok").doesNotContain("FAIL");
+        assertThat(ok(none, "keygen").out()).contains("created signing key");
+        assertThat(ok(none, "publish", dir.toString()).out()).contains("published " + ID).contains("signed by key");
+        assertThat(ok(none, "publish", dir.toString()).out()).contains("already published");
+
+        JsonNode local = new ObjectMapper().readTree(ok(none, "resolve", ID, "--json").out());
+        assertThat(local.path("id").asText()).isEqualTo(ID);
+        assertThat(local.path("version").asText()).isEqualTo("0.1.0");
+        assertThat(local.path("variant").asText()).startsWith("cpu-");
+        assertThat(local.path("rejected").isArray()).isTrue();
+
+        Process server = command(none, "serve", "--root", tmp.resolve("home/hub").toString(), "--port", "0").start();
+        try {
+            BufferedReader lines = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+            Matcher m = Pattern.compile("at (http://127\\.0\\.0\\.1:\\d+/)").matcher(lines.readLine());
+            assertThat(m.find()).isTrue();
+            Map<String, String> http = Map.of("KERNELHUB_HUB", m.group(1), "KERNELHUB_HOME", tmp.resolve("client").toString());
+            // a fresh client trusts the publisher's key, then resolves over HTTP
+            ok(http, "trust", "add", tmp.resolve("home/keys/signing.pub").toString());
+            JsonNode remote = new ObjectMapper().readTree(ok(http, "resolve", ID + "@^0.1", "--json").out());
+            assertThat(remote.path("trust").asText()).startsWith("signed by key");
+            assertThat(remote.path("hub").asText()).isEqualTo(m.group(1));
+            assertThat(ok(http, "attend", "--impl", ID, "--seq-q", "64", "--seq-k", "96", "--causal", "--check", "--json").out())
+                    .contains("\"ok\" : true");
+            Path lock = tmp.resolve("kernels.lock");
+            ok(http, "lock", ID, "--out", lock.toString());
+            assertThat(ok(http, "cache", "prune", "--all").out()).contains("removed");
+            assertThat(ok(http, "download", "--lock", lock.toString()).out()).contains(ID + " 0.1.0");
+            assertThat(ok(http, "cache", "ls").out()).contains("1 bundle(s)");
+            assertThat(ok(http, "cache", "verify").out()).startsWith("ok");
+
+            Run bad = run(http, "resolve", ID + "@^9");
+            assertThat(bad.exit()).isEqualTo(2);
+            // (the JVM's incubator-module notice is dropped by ./kernelhub; this test runs the JVM directly)
+            assertThat(bad.err().lines().filter(l -> !l.isBlank() && !l.contains("Using incubator modules")).toList())
+                    .singleElement()
+                    .satisfies(l -> assertThat(l).startsWith("kernelhub: error: cannot resolve").contains("^9"));
+        } finally {
+            server.destroy();
+            server.waitFor();
+        }
+        // the server is gone: offline, with the lockfile, from the cache only
+        Map<String, String> offline = Map.of("KERNELHUB_HOME", tmp.resolve("client").toString(), "KERNELHUB_OFFLINE", "1",
+                "KERNELHUB_LOCKFILE", tmp.resolve("kernels.lock").toString(), "KERNELHUB_HUB", "http://127.0.0.1:9/");
+        assertThat(ok(offline, "attend", "--impl", ID, "--check", "--json").out()).contains("\"ok\" : true");
+    }
+
+}
