@@ -98,7 +98,8 @@ typedef struct kh_tensor {
  * and with KH_ATTN_CAUSAL j <= i + shift, and when window_left >= 0 j >= i + shift - window_left,
  * and when window_right >= 0 j <= i + shift + window_right. Scores are scale * q.k, then
  * softcap * tanh(score / softcap) when softcap > 0. A query that sees no key outputs zeros and
- * lse = -inf. Integer arrays live on the same device as the tensors.
+ * lse = -inf. The integer arrays (seqlens_k, cu_seqlens_q/k, block_table) are host memory for
+ * every device: the host validated them; a CUDA op copies what it needs to the device on stream.
  */
 typedef struct kh_attention_args {
     uint32_t struct_size; /* sizeof(kh_attention_args) of the host */

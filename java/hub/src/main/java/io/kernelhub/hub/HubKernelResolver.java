@@ -43,6 +43,33 @@ public final class HubKernelResolver implements HubResolver {
         return 10;
     }
 
+    /**
+     * A local build: its variants go through the same device-aware selection as downloads (so a
+     * machine with a GPU loads the CUDA variant, one without loads the CPU one).
+     */
+    private AttentionImplementation resolveLocal(HubKernelId id, java.nio.file.Path dir, AttentionInterface registry) {
+        LocalBuild build = LocalBuild.read(dir);
+        if (build == null) {
+            return new LocalKernelResolver(local).resolve(id, registry); // its message says what is missing
+        }
+        io.kernelhub.hub.select.Selection sel = new io.kernelhub.hub.select.VariantSelector(MachineProbe.current(),
+                kernelhub_h.KH_ABI_VERSION(), 0).select(build.manifest());
+        if (sel.chosen().isEmpty()) {
+            StringBuilder b = new StringBuilder("no variant of the local build " + dir + " fits this machine:");
+            sel.rejected().forEach(r -> b.append("\n  ").append(r.variant()).append(": ").append(r.reason()));
+            throw new HubException(b + "\nBuild it on this machine: kernelhub build " + dir);
+        }
+        java.nio.file.Path lib = build.library(sel.chosen().get().name());
+        String prefix = id.kernel() + (id.versionSpec() == null ? "" : "@" + id.versionSpec());
+        try {
+            LoadedBundle bundle = loaded.computeIfAbsent(lib + "|" + prefix, k -> BundleLoader.load(lib, prefix));
+            return bundle.registerAndFind(registry, id.op());
+        } catch (BundleLoadException e) {
+            throw new HubException("the local build " + lib + " (" + sel.chosen().get().name() + ") does not load: "
+                    + e.getMessage(), e);
+        }
+    }
+
     /** A client with this resolver's settings, for the current machine. */
     public static HubClient client(HubSettings settings, TransferListener listener) {
         return new HubClient(settings, MachineProbe::current, kernelhub_h.KH_ABI_VERSION(), listener);
@@ -51,7 +78,7 @@ public final class HubKernelResolver implements HubResolver {
     @Override
     public AttentionImplementation resolve(HubKernelId id, AttentionInterface registry) {
         if (local.directoryFor(id).isPresent()) {
-            return new LocalKernelResolver(local).resolve(id, registry);
+            return resolveLocal(id, local.directoryFor(id).get(), registry);
         }
         HubClient.Installed inst = client(settings, listener).fetch(id);
         String prefix = id.kernel() + (id.versionSpec() == null ? "" : "@" + id.versionSpec());

@@ -1,4 +1,4 @@
-// Generated from native/include/kernelhub.h (sha256 0728b9a004105352f7079c9e7080f51d4bc6ad5000922e41a21901946826386f)
+// Generated from native/include/kernelhub.h (sha256 4a7900866eb87d66e44c74a55df6cb7205404624cbfc736a807ad30b099b8ba8)
 // in the shape jextract 22+ generates. Do not edit: run native/jextract/regenerate.sh.
 // KernelhubHeaderTest fails when the header changes without regenerating, and
 // GeneratedLayoutTest compares every size and offset with the C compiler's.

@@ -1,0 +1,305 @@
+// fa2_kernel.cuh — FlashAttention-2 forward on tensor cores (sm_80+).
+//
+// One thread block computes BM = 64 query rows of one (sequence, query head): 4 warps, 16 rows
+// each. Key/value blocks of BN keys stream through shared memory with cp.async, double-buffered
+// (block n+1 is in flight while block n is computed). Per key block, each warp computes
+// S = Q K^T with mma.sync m16n8k16 (f16/bf16 inputs, f32 accumulators; Q and K fragments come
+// from shared memory through ldmatrix), applies scale / softcap / mask, updates the online
+// softmax in registers (row max and sum across the 4 threads that share a row via shuffles),
+// turns P into A fragments without touching shared memory, and accumulates O += P V with V
+// fragments from ldmatrix.trans. Key blocks entirely outside a row block's band (causal,
+// window, key padding) are never loaded.
+//
+// Shared memory rows are DS elements wide (DS = head dim rounded up to 64) and swizzled by
+// 16-byte chunks: chunk c of row r is stored at chunk c ^ (r & 7) within its group of 8, so the
+// 8 rows an ldmatrix reads hit 8 different bank groups. Head dims that are not a native size
+// (64, 96, 128, 256) run in the next native kernel with the extra columns zero-filled.
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <stdint.h>
+
+namespace fa2cuda {
+
+// Everything a kernel needs; strides in elements. For varlen, token index = cu_q[b] + i and the
+// batch strides are 0; lse is [b, h, i] (fixed) or [h, token] (varlen).
+struct Params {
+    const void *q, *k, *v;
+    void *o;
+    float *lse;
+    int64_t q_sb, q_ss, q_sh;
+    int64_t k_sb, k_ss, k_sh;
+    int64_t v_sb, v_ss, v_sh;
+    int64_t o_sb, o_ss, o_sh;
+    int64_t lse_sb, lse_sh, lse_si;
+    const int32_t *cu_q, *cu_k;  // device copies, NULL unless varlen
+    const int32_t *seqused_k;    // device copy, NULL = all keys
+    int batch, heads_q, group, seq_q, seq_k, d;
+    float scale_log2;   // scale * log2(e)
+    float softcap;      // 0 = off
+    float scale;        // for softcap: s = softcap * tanh(scale * qk / softcap)
+    int win_left, win_right;  // -1 = unlimited (causal: right = 0)
+};
+
+template <typename T> struct Pack;
+template <> struct Pack<__nv_bfloat16> {
+    static __device__ __forceinline__ uint32_t two(float lo, float hi) {
+        __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+        return *reinterpret_cast<uint32_t *>(&v);
+    }
+};
+template <> struct Pack<__half> {
+    static __device__ __forceinline__ uint32_t two(float lo, float hi) {
+        __half2 v = __floats2half2_rn(lo, hi);
+        return *reinterpret_cast<uint32_t *>(&v);
+    }
+};
+
+template <typename T> __device__ __forceinline__ void mma16816(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1);
+template <> __device__ __forceinline__ void mma16816<__nv_bfloat16>(float (&c)[4], const uint32_t (&a)[4], uint32_t b0,
+                                                                    uint32_t b1) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+template <> __device__ __forceinline__ void mma16816<__half>(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], uint32_t addr) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(addr));
+}
+__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], uint32_t addr) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(addr));
+}
+// 16 bytes global -> shared; src_bytes 0 writes zeros (rows past the end, padded head dims)
+__device__ __forceinline__ void cp_async16(uint32_t dst, const void *src, int src_bytes) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(src_bytes));
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
+
+// element offset of (row, col) in a swizzled [rows][DS] tile; col is a multiple of 8 here
+template <int DS> __device__ __forceinline__ int swz(int row, int col) {
+    const int chunk = col >> 3;
+    return row * DS + (((chunk & ~7) | ((chunk ^ row) & 7)) << 3);
+}
+
+// Loads rows [row0, row0 + ROWS) of one head into a swizzled tile; rows >= limit and columns
+// >= d are zero-filled.
+template <typename T, int ROWS, int DK, int DS, int THREADS>
+__device__ __forceinline__ void load_tile(T *tile, const T *base, int64_t row_stride, int row0, int limit, int d) {
+    constexpr int CHUNKS = DK / 8;
+    const uint32_t s0 = static_cast<uint32_t>(__cvta_generic_to_shared(tile));
+    for (int c = threadIdx.x; c < ROWS * CHUNKS; c += THREADS) {
+        const int r = c / CHUNKS, ch = c % CHUNKS;
+        const int gr = row0 + r;
+        const bool ok = gr < limit && ch * 8 < d;
+        const T *src = ok ? base + gr * row_stride + ch * 8 : base;
+        cp_async16(s0 + swz<DS>(r, ch * 8) * (int)sizeof(T), src, ok ? 16 : 0);
+    }
+}
+
+template <typename T, int DK, int BN>
+struct Config {
+    static constexpr int BM = 64;
+    static constexpr int WARPS = 4;
+    static constexpr int THREADS = WARPS * 32;
+    static constexpr int DS = (DK + 63) / 64 * 64;
+    static constexpr int SMEM = (BM + 4 * BN) * DS * (int)sizeof(T);  // Q + 2 stages of K and V
+};
+
+template <typename T, int DK, int BN>
+__global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
+    using C = Config<T, DK, BN>;
+    constexpr int BM = C::BM, DS = C::DS, NT = BN / 8, DT = DK / 8;
+    extern __shared__ __align__(128) unsigned char smem_raw[];
+    T *sQ = reinterpret_cast<T *>(smem_raw);
+    T *sK = sQ + BM * DS;          // [2][BN][DS]
+    T *sV = sK + 2 * BN * DS;      // [2][BN][DS]
+
+    const int b = blockIdx.z, h = blockIdx.y, m0 = blockIdx.x * BM;
+    const int hk = h / p.group;
+    int64_t q0 = 0, k0 = 0;
+    int len_q = p.seq_q, len_k = p.seq_k;
+    if (p.cu_q != nullptr) {
+        q0 = p.cu_q[b];
+        k0 = p.cu_k[b];
+        len_q = p.cu_q[b + 1] - (int)q0;
+        len_k = p.cu_k[b + 1] - (int)k0;
+    } else if (p.seqused_k != nullptr) {
+        len_k = p.seqused_k[b];
+    }
+    if (m0 >= len_q) return;
+
+    const T *qb = static_cast<const T *>(p.q) + b * p.q_sb + q0 * p.q_ss + h * p.q_sh;
+    const T *kb = static_cast<const T *>(p.k) + b * p.k_sb + k0 * p.k_ss + hk * p.k_sh;
+    const T *vb = static_cast<const T *>(p.v) + b * p.v_sb + k0 * p.v_ss + hk * p.v_sh;
+
+    // the band of visible keys for row i: [lo(i), hi(i)] (bottom-right aligned)
+    const int shift = len_k - len_q;
+    auto lo_of = [&](int i) { return p.win_left >= 0 ? max(0, i + shift - p.win_left) : 0; };
+    auto hi_of = [&](int i) { return p.win_right >= 0 ? min(len_k - 1, i + shift + p.win_right) : len_k - 1; };
+    const int last_row = min(m0 + BM, len_q) - 1;
+    const int klo = lo_of(m0), khi = hi_of(last_row);
+    const int nb_lo = klo / BN, nb_hi = khi >= klo ? khi / BN : nb_lo - 1;
+
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    const int g = lane / 4, tig = lane % 4;
+    const int row_a = m0 + warp * 16 + g, row_b = row_a + 8;  // the two rows this thread holds
+
+    float acc_o[DT][4];
+#pragma unroll
+    for (int t = 0; t < DT; ++t) acc_o[t][0] = acc_o[t][1] = acc_o[t][2] = acc_o[t][3] = 0.f;
+    float m_run[2] = {-INFINITY, -INFINITY};
+    float l_run[2] = {0.f, 0.f};
+
+    if (nb_lo <= nb_hi) {
+        load_tile<T, BM, DK, DS, C::THREADS>(sQ, qb, p.q_ss, m0, len_q, p.d);
+        load_tile<T, BN, DK, DS, C::THREADS>(sK, kb, p.k_ss, nb_lo * BN, len_k, p.d);
+        load_tile<T, BN, DK, DS, C::THREADS>(sV, vb, p.v_ss, nb_lo * BN, len_k, p.d);
+        cp_async_commit();
+    }
+    const uint32_t sQa = static_cast<uint32_t>(__cvta_generic_to_shared(sQ));
+
+    for (int nb = nb_lo; nb <= nb_hi; ++nb) {
+        const int stage = (nb - nb_lo) & 1;
+        if (nb < nb_hi) {  // prefetch the next block into the other stage while this one is computed
+            load_tile<T, BN, DK, DS, C::THREADS>(sK + (stage ^ 1) * BN * DS, kb, p.k_ss, (nb + 1) * BN, len_k, p.d);
+            load_tile<T, BN, DK, DS, C::THREADS>(sV + (stage ^ 1) * BN * DS, vb, p.v_ss, (nb + 1) * BN, len_k, p.d);
+            cp_async_commit();
+            cp_async_wait<1>();
+        } else {
+            cp_async_wait<0>();
+        }
+        __syncthreads();
+        const uint32_t sKa = static_cast<uint32_t>(__cvta_generic_to_shared(sK + stage * BN * DS));
+        const uint32_t sVa = static_cast<uint32_t>(__cvta_generic_to_shared(sV + stage * BN * DS));
+
+        // S = Q K^T for this warp's 16 rows and the block's BN keys
+        float acc_s[NT][4];
+#pragma unroll
+        for (int t = 0; t < NT; ++t) acc_s[t][0] = acc_s[t][1] = acc_s[t][2] = acc_s[t][3] = 0.f;
+#pragma unroll
+        for (int kk = 0; kk < DK / 16; ++kk) {
+            uint32_t a[4];
+            ldmatrix_x4(a, sQa + swz<DS>(warp * 16 + (lane % 16), kk * 16 + (lane / 16) * 8) * (int)sizeof(T));
+#pragma unroll
+            for (int t = 0; t < NT; t += 2) {
+                uint32_t bfr[4];
+                ldmatrix_x4(bfr, sKa + swz<DS>(t * 8 + (lane / 16) * 8 + (lane % 8), kk * 16 + ((lane / 8) % 2) * 8) *
+                                           (int)sizeof(T));
+                mma16816<T>(acc_s[t], a, bfr[0], bfr[1]);
+                mma16816<T>(acc_s[t + 1], a, bfr[2], bfr[3]);
+            }
+        }
+
+        // scale (log2 domain), softcap, mask; then the online softmax update for both rows
+        const int j0 = nb * BN;
+        const bool full = j0 >= lo_of(last_row) && j0 + BN - 1 <= hi_of(m0) && j0 + BN <= len_k;
+        float mx[2] = {-INFINITY, -INFINITY};
+#pragma unroll
+        for (int t = 0; t < NT; ++t) {
+#pragma unroll
+            for (int e = 0; e < 4; ++e) {
+                const int row = e < 2 ? row_a : row_b;
+                const int j = j0 + t * 8 + tig * 2 + (e & 1);
+                float s = acc_s[t][e];
+                if (p.softcap > 0.f) {
+                    s = p.softcap * tanhf(s * p.scale / p.softcap) * 1.4426950408889634f;
+                } else {
+                    s *= p.scale_log2;
+                }
+                if (!full && (j < lo_of(row) || j > hi_of(row) || j >= len_k)) s = -INFINITY;
+                acc_s[t][e] = s;
+                mx[e >> 1] = fmaxf(mx[e >> 1], s);
+            }
+        }
+        float corr[2];
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+            mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 1));
+            mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 2));
+            const float m_new = fmaxf(m_run[r], mx[r]);
+            const float m_use = m_new == -INFINITY ? 0.f : m_new;  // a row with nothing visible yet
+            corr[r] = exp2f(m_run[r] - m_use);                     // 0 while m_run is -inf
+            m_run[r] = m_new;
+            mx[r] = m_use;
+        }
+        float sum[2] = {0.f, 0.f};
+#pragma unroll
+        for (int t = 0; t < NT; ++t) {
+#pragma unroll
+            for (int e = 0; e < 4; ++e) {
+                const float pe = exp2f(acc_s[t][e] - mx[e >> 1]);
+                acc_s[t][e] = pe;
+                sum[e >> 1] += pe;
+            }
+        }
+        l_run[0] = l_run[0] * corr[0] + sum[0];
+        l_run[1] = l_run[1] * corr[1] + sum[1];
+#pragma unroll
+        for (int t = 0; t < DT; ++t) {
+            acc_o[t][0] *= corr[0];
+            acc_o[t][1] *= corr[0];
+            acc_o[t][2] *= corr[1];
+            acc_o[t][3] *= corr[1];
+        }
+
+        // O += P V: P's accumulator layout is the A fragment layout of two adjacent key tiles
+#pragma unroll
+        for (int kv = 0; kv < BN / 16; ++kv) {
+            uint32_t a[4];
+            a[0] = Pack<T>::two(acc_s[2 * kv][0], acc_s[2 * kv][1]);
+            a[1] = Pack<T>::two(acc_s[2 * kv][2], acc_s[2 * kv][3]);
+            a[2] = Pack<T>::two(acc_s[2 * kv + 1][0], acc_s[2 * kv + 1][1]);
+            a[3] = Pack<T>::two(acc_s[2 * kv + 1][2], acc_s[2 * kv + 1][3]);
+#pragma unroll
+            for (int t = 0; t < DT; t += 2) {
+                uint32_t bfr[4];
+                ldmatrix_x4_trans(bfr, sVa + swz<DS>(kv * 16 + (lane % 16), t * 8 + (lane / 16) * 8) * (int)sizeof(T));
+                mma16816<T>(acc_o[t], a, bfr[0], bfr[1]);
+                mma16816<T>(acc_o[t + 1], a, bfr[2], bfr[3]);
+            }
+        }
+        __syncthreads();  // the next iteration's prefetch overwrites the stage just read
+    }
+
+    // O / l, LSE = ln(2) * m + ln(l); rows without visible keys get zeros and -inf
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        l_run[r] += __shfl_xor_sync(0xffffffffu, l_run[r], 1);
+        l_run[r] += __shfl_xor_sync(0xffffffffu, l_run[r], 2);
+    }
+    T *ob = static_cast<T *>(p.o) + b * p.o_sb + q0 * p.o_ss + h * p.o_sh;
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+        const int row = r == 0 ? row_a : row_b;
+        if (row >= len_q) continue;
+        const float inv = l_run[r] > 0.f ? 1.f / l_run[r] : 0.f;
+        T *orow = ob + row * p.o_ss;
+#pragma unroll
+        for (int t = 0; t < DT; ++t) {
+            const int col = t * 8 + tig * 2;
+            if (col < p.d) {
+                *reinterpret_cast<uint32_t *>(orow + col) = Pack<T>::two(acc_o[t][2 * r] * inv, acc_o[t][2 * r + 1] * inv);
+            }
+        }
+        if (p.lse != nullptr && tig == 0) {
+            const float lse = l_run[r] > 0.f ? m_run[r] * 0.6931471805599453f + logf(l_run[r]) : -INFINITY;
+            const int64_t tok = p.cu_q != nullptr ? q0 + row : row;
+            p.lse[b * p.lse_sb + h * p.lse_sh + tok * p.lse_si] = lse;
+        }
+    }
+}
+
+}  // namespace fa2cuda
