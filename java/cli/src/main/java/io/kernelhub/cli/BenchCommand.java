@@ -8,6 +8,9 @@ import io.kernelhub.validate.bench.BenchResult;
 import io.kernelhub.validate.bench.BenchShape;
 import io.kernelhub.validate.bench.Bencher;
 import io.kernelhub.validate.bench.Peers;
+import io.kernelhub.validate.device.DeviceRunner;
+import io.kernelhub.device.CudaDriver;
+import io.kernelhub.device.CudaStatus;
 import io.kernelhub.validate.run.ValidationTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -35,7 +38,7 @@ final class BenchCommand implements Callable<Integer> {
     @Parameters(paramLabel = "IMPL", arity = "1..*", description = "e.g. sdpa kernels-community/flash-attn2")
     List<String> impls;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu (cuda comes with the CUDA kernels).")
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}).")
     String device;
 
     @Option(names = "--shapes", split = ",", paramLabel = "BxHxSQxSKxD",
@@ -49,7 +52,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--causal", defaultValue = "both", description = "yes, no or both (default: ${DEFAULT-VALUE}).")
     String causal;
 
-    @Option(names = "--peer", paramLabel = "torch|sgemm", description = "A peer measured in the same run.")
+    @Option(names = "--peer", paramLabel = "PEER",
+            description = "A peer measured in the same run: torch or sgemm (CPU), sdpa-flash or sdpa-cudnn (PyTorch SDPA on CUDA).")
     String peer;
 
     @Option(names = "--iters", defaultValue = "10", description = "Timed calls per shape; the median counts (default: ${DEFAULT-VALUE}).")
@@ -66,11 +70,20 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!device.equals("cpu")) {
-            throw new IllegalArgumentException("--device " + device + ": only cpu can be benchmarked until the CUDA kernels land");
+        DeviceRunner runner;
+        try {
+            runner = DeviceRunner.forDevice(device);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--device must be cpu, cuda or cuda:N, got '" + device + "'");
         }
-        if (peer != null && !peer.equals("torch") && !peer.equals("sgemm")) {
-            throw new IllegalArgumentException("--peer must be torch or sgemm, got '" + peer + "'");
+        boolean gpu = runner.kind() == io.kernelhub.core.Device.Kind.CUDA;
+        if (gpu && CudaDriver.status() instanceof CudaStatus.Unavailable u) {
+            throw new IllegalArgumentException("cannot benchmark on " + device + ": CUDA is unavailable here (" + u.reason() + ")");
+        }
+        List<String> peers = gpu ? List.of("sdpa-flash", "sdpa-cudnn") : List.of("torch", "sgemm");
+        if (peer != null && !peers.contains(peer)) {
+            throw new IllegalArgumentException("--peer on " + (gpu ? "cuda" : "cpu") + " must be one of " + peers + ", got '"
+                    + peer + "'");
         }
         if (iters < 1) throw new IllegalArgumentException("--iters must be >= 1");
         DType dt = DType.parse(dtype);
@@ -95,7 +108,7 @@ final class BenchCommand implements Callable<Integer> {
             for (BenchShape s : all) {
                 err.println("bench: " + impl.name() + " " + s.label());
                 err.flush();
-                results.add(bencher.run(impl, s));
+                results.add(bencher.run(impl, s, runner));
             }
         }
         if (peer != null) {

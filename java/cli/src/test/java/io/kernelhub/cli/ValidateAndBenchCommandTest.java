@@ -33,7 +33,8 @@ class ValidateAndBenchCommandTest {
     void validateUsageAndInfrastructureErrorsAreExitTwoWithOneLine() {
         for (String[] args : new String[][] {{"validate", "nobody/no-such-kernel"}, {"validate", "sdpa", "--device", "cuda"},
                 {"validate", "sdpa", "--grid", "huge"}, {"validate", "sdpa", "--dtypes", "f64"},
-                {"validate", "./no/such/dir"}, {"bench", "sdpa", "--shapes", "1x8x1024"}, {"bench", "sdpa", "--peer", "numpy"}}) {
+                {"validate", "./no/such/dir"}, {"bench", "sdpa", "--shapes", "1x8x1024"}, {"bench", "sdpa", "--peer", "numpy"},
+                {"bench", "sdpa", "--device", "cuda"}, {"bench", "sdpa", "--device", "tpu"}}) {
             Cli r = Cli.run(args);
             assertThat(r.exit()).as(String.join(" ", args) + ": " + r.err()).isEqualTo(2);
             assertThat(r.err().lines().filter(l -> !l.isBlank()).count()).as(r.err()).isEqualTo(1);

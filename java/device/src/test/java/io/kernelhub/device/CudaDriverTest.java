@@ -17,6 +17,21 @@ class CudaDriverTest {
     }
 
     @Test
+    void deviceMemoryExplainsWhyCudaIsUnusable() {
+        if (CudaDriver.status() instanceof CudaStatus.Unavailable u) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new CudaBuffer(0, 1024))
+                    .isInstanceOf(CudaException.class).hasMessageContaining("CUDA is unavailable").hasMessageContaining(u.reason());
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> CudaTensors.allocate(io.kernelhub.core.DType.BF16, 0, 4, 4))
+                    .isInstanceOf(CudaException.class);
+        } else {
+            try (CudaTensors.DeviceTensor t = CudaTensors.upload(io.kernelhub.core.Tensor.randn(io.kernelhub.core.DType.BF16, 1, 8, 8), 0)) {
+                assertThat(CudaTensors.download(t).toFloatArray())
+                        .containsExactly(io.kernelhub.core.Tensor.randn(io.kernelhub.core.DType.BF16, 1, 8, 8).toFloatArray());
+            }
+        }
+    }
+
+    @Test
     void loaderReasonIsTheDynamicLoadersLine() {
         UnsatisfiedLinkError e = new UnsatisfiedLinkError("Error while loading native library \"JCudaDriver-12.0.0-linux-x86_64\"\n"
                 + "Stack trace from the attempt to load the library as a resource:\n"

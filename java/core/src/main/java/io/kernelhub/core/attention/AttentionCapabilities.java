@@ -45,8 +45,12 @@ public record AttentionCapabilities(Set<Device.Kind> devices, Set<DType> dtypes,
 
     /** The parts of a request this implementation cannot serve, each as a short phrase; empty if it can. */
     public List<String> unmetBy(AttentionRequest request) {
+        return unmetBy(request, request.q().device().kind());
+    }
+
+    /** As {@link #unmetBy(AttentionRequest)}, for the request run on device {@code kind} (a runner that copies it there). */
+    public List<String> unmetBy(AttentionRequest request, Device.Kind kind) {
         List<String> unmet = new ArrayList<>();
-        Device.Kind kind = request.q().device().kind();
         if (!devices.contains(kind)) {
             unmet.add("device " + kind.id() + " (runs on " + join(devices.stream().map(Device.Kind::id)) + ")");
         }

@@ -479,8 +479,23 @@ public final class AttentionRequest {
         return b.build();
     }
 
+    /**
+     * The same request on other tensors of the same shapes and dtypes (e.g. device copies made by
+     * a CUDA runner), writing into {@code newOut} / {@code newLse}.
+     */
+    public AttentionRequest onTensors(Tensor newQ, Tensor newK, Tensor newV, Tensor newOut, Tensor newLse) {
+        Builder b = copyOptions(new Builder(newQ, newK, newV));
+        b.out = newOut;
+        b.lse = newLse;
+        b.returnLse = returnLse || newLse != null;
+        return b.build();
+    }
+
     public Builder toBuilder() {
-        Builder b = new Builder(q, k, v);
+        return copyOptions(new Builder(q, k, v));
+    }
+
+    private Builder copyOptions(Builder b) {
         b.out = out;
         b.lse = lse;
         b.returnLse = returnLse;

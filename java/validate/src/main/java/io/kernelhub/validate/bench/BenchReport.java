@@ -19,7 +19,8 @@ import org.knowm.xchart.XYChart;
 public final class BenchReport {
 
     public static final String FLOPS = "FLOPs = 4 * head_dim * heads * batch * unmasked query-key pairs "
-            + "(causal: bottom-right mask, visible pairs only); GFLOP/s = FLOPs / median time of one call";
+            + "(causal: bottom-right mask, visible pairs only); FLOP/s = FLOPs / median time of one call "
+            + "(CUDA: device time from events)";
 
     private final List<BenchResult> results;
     private final String peer;
@@ -50,7 +51,20 @@ public final class BenchReport {
     }
 
     private String peerName() {
-        return peer == null ? null : peer.equals("torch") ? "torch-eager" : "openblas-sgemm";
+        return peer == null ? null : Peers.resultName(peer);
+    }
+
+    /** GFLOP/s on CPUs, TFLOP/s on GPUs. */
+    private boolean tera() {
+        return device.startsWith("cuda");
+    }
+
+    private String unit() {
+        return tera() ? "TFLOP/s" : "GFLOP/s";
+    }
+
+    private double rate(BenchResult r) {
+        return tera() ? r.gflops() / 1000 : r.gflops();
     }
 
     /** Aligned text table: GFLOP/s per implementation and the ratio to the peer. */
@@ -58,7 +72,7 @@ public final class BenchReport {
         StringBuilder b = new StringBuilder();
         List<String> cols = new ArrayList<>(impls());
         b.append(String.format(Locale.ROOT, "%-34s", "shape"));
-        cols.forEach(c -> b.append(String.format(Locale.ROOT, " %22s", shortName(c) + " GFLOP/s")));
+        cols.forEach(c -> b.append(String.format(Locale.ROOT, " %22s", shortName(c) + " " + unit())));
         String pn = peerName();
         if (pn != null) cols.stream().filter(c -> !c.equals(pn)).forEach(c -> b.append(String.format(Locale.ROOT, " %22s",
                 shortName(c) + " / peer")));
@@ -68,7 +82,7 @@ public final class BenchReport {
             for (String c : cols) {
                 BenchResult r = find(c, s);
                 b.append(String.format(Locale.ROOT, " %22s", r == null ? "-" : r.error() != null ? "n/a" : String.format(
-                        Locale.ROOT, "%.1f", r.gflops())));
+                        Locale.ROOT, tera() ? "%.2f" : "%.1f", rate(r))));
             }
             if (pn != null) {
                 BenchResult p = find(pn, s);
@@ -128,7 +142,7 @@ public final class BenchReport {
     }
 
     public void writeHtml(Path file) throws IOException {
-        XYChart c = Charts.chart("Attention throughput (" + device + ")", "seq_k", "GFLOP/s", false);
+        XYChart c = Charts.chart("Attention throughput (" + device + ")", "seq_k", unit(), false);
         c.getStyler().setDefaultSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Line);
         for (String impl : impls()) {
             for (boolean causal : new boolean[] {false, true}) {
@@ -137,7 +151,7 @@ public final class BenchReport {
                     BenchResult r = find(impl, s);
                     if (s.causal() == causal && r != null && r.error() == null) {
                         x.add((double) s.seqK());
-                        y.add(r.gflops());
+                        y.add(rate(r));
                     }
                 }
                 if (!x.isEmpty()) c.addSeries(impl + (causal ? " causal" : ""), x, y);

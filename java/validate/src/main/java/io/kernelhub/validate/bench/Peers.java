@@ -41,8 +41,17 @@ public final class Peers {
         return out;
     }
 
+    /** The result name a peer's rows carry. */
+    public static String resultName(String peer) {
+        return switch (peer) {
+            case "torch" -> "torch-eager";
+            case "sgemm" -> "openblas-sgemm";
+            default -> "torch-" + peer; // sdpa-flash, sdpa-cudnn
+        };
+    }
+
     private static BenchResult one(String peer, BenchShape s, Path repo, int threads) {
-        String name = peer.equals("torch") ? "torch-eager" : "openblas-sgemm";
+        String name = resultName(peer);
         if (repo == null || !Files.isDirectory(repo.resolve("bench"))) {
             return new BenchResult(name, s, Double.NaN, Double.NaN, "peers need the kernelhub checkout's bench/ scripts "
                     + "(run ./kernelhub from the repository)");
@@ -52,7 +61,15 @@ public final class Peers {
         }
         String python = python();
         List<String> cmd;
-        if (peer.equals("torch")) {
+        if (peer.startsWith("sdpa-")) {
+            if (s.dtype() == DType.F32) {
+                return new BenchResult(name, s, Double.NaN, Double.NaN, "the GPU peers run f16/bf16");
+            }
+            cmd = List.of(python, repo.resolve("bench/gpu/torch_sdpa.py").toString(), "--seqs", Integer.toString(s.seqQ()),
+                    "--batch", Integer.toString(s.batch()), "--heads", Integer.toString(s.heads()), "--head-dim",
+                    Integer.toString(s.headDim()), "--dtype", s.dtype().name().toLowerCase(Locale.ROOT), "--causal",
+                    s.causal() ? "1" : "0", "--backend", peer.substring("sdpa-".length()));
+        } else if (peer.equals("torch")) {
             if (s.dtype() == DType.F16) {
                 return new BenchResult(name, s, Double.NaN, Double.NaN, "CPU PyTorch has no fast f16 matmul");
             }
@@ -75,7 +92,10 @@ public final class Peers {
             ObjectMapper m = new ObjectMapper();
             for (String line : text.lines().toList()) {
                 JsonNode n = m.readTree(line);
-                boolean match = peer.equals("torch") ? n.path("causal").asBoolean() == s.causal() : true;
+                if (n.has("error")) {
+                    return new BenchResult(name, s, Double.NaN, Double.NaN, "the peer failed: " + n.path("error").asText());
+                }
+                boolean match = peer.equals("sgemm") || n.path("causal").asBoolean() == s.causal();
                 if (match && n.has("gflops") && n.path("seq").asInt(s.seqQ()) == s.seqQ()) {
                     // sgemm: the rate of the attention-shaped products; for causal shapes, the rate of a kernel
                     // that computes only the visible pairs at sgemm speed

@@ -29,8 +29,10 @@ public final class IsolatedRunner {
     private final long seed;
     private final int repeats;
     private final Path crashDir;
+    private final String device;
 
-    public IsolatedRunner(String target, String grid, String dtypes, long seed, int repeats, Path crashDir) {
+    public IsolatedRunner(String target, String grid, String dtypes, long seed, int repeats, Path crashDir, String device) {
+        this.device = device;
         this.target = target;
         this.grid = grid;
         this.dtypes = dtypes;
@@ -100,7 +102,7 @@ public final class IsolatedRunner {
         Files.createDirectories(crashDir);
         cmd.add("-XX:ErrorFile=" + crashDir.resolve("hs_err_pid%p.log"));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ValidateWorker.class.getName(), target, grid, dtypes,
-                Long.toString(seed), Integer.toString(repeats)));
+                Long.toString(seed), Integer.toString(repeats), device));
         return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     }
 

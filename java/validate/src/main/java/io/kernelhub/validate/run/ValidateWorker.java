@@ -12,7 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The child JVM of {@code validate --isolate}: {@code ValidateWorker TARGET GRID DTYPES SEED REPEATS}
+ * The child JVM of {@code validate --isolate}: {@code ValidateWorker TARGET GRID DTYPES SEED REPEATS DEVICE}
  * loads the target, then reads case ids from stdin and answers each with one
  * {@code RESULT <json>} line; {@code READY} once loaded. A native crash kills only this process.
  */
@@ -31,7 +31,8 @@ public final class ValidateWorker {
             System.exit(2);
             return;
         }
-        Validator v = new Validator(impl, Integer.parseInt(args[4]));
+        Validator v = new Validator(impl, Integer.parseInt(args[4]),
+                io.kernelhub.validate.device.DeviceRunner.forDevice(args.length > 5 ? args[5] : "cpu"));
         out.println("READY");
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line; (line = in.readLine()) != null; ) {

@@ -5,6 +5,7 @@ import io.kernelhub.core.Device;
 import io.kernelhub.core.attention.AttentionImplementation;
 import io.kernelhub.device.CudaDriver;
 import io.kernelhub.device.CudaStatus;
+import io.kernelhub.validate.device.DeviceRunner;
 import io.kernelhub.validate.grid.ValidationCase;
 import io.kernelhub.validate.grid.ValidationGrid;
 import io.kernelhub.validate.report.ValidationReport;
@@ -36,18 +37,17 @@ public record ValidationRun(ValidationTarget target, String device, ValidationGr
         int repeats, boolean isolate, Path crashDir) {
 
     public ValidationReport execute(Consumer<CaseResult> progress) throws IOException {
-        Device.Kind kind = switch (device.toLowerCase(Locale.ROOT)) {
-            case "cpu" -> Device.Kind.CPU;
-            case "cuda" -> Device.Kind.CUDA;
-            default -> throw new IllegalArgumentException("--device must be cpu or cuda, got '" + device + "'");
-        };
-        if (kind == Device.Kind.CUDA) {
-            if (CudaDriver.status() instanceof CudaStatus.Unavailable u) {
-                throw new IllegalStateException("cannot validate on cuda: CUDA is unavailable here (" + u.reason() + ")");
-            }
-            throw new IllegalStateException("cannot validate on cuda yet: CUDA tensors come with the CUDA issue; "
-                    + "validate on --device cpu");
+        Device dev;
+        try {
+            dev = Device.parse(device);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--device must be cpu, cuda or cuda:N, got '" + device + "'");
         }
+        Device.Kind kind = dev.kind();
+        if (kind == Device.Kind.CUDA && CudaDriver.status() instanceof CudaStatus.Unavailable u) {
+            throw new IllegalStateException("cannot validate on " + device + ": CUDA is unavailable here (" + u.reason() + ")");
+        }
+        DeviceRunner runner = DeviceRunner.forDevice(device);
         AttentionImplementation impl = target.load();
         if (!impl.capabilities().devices().contains(kind)) {
             throw new IllegalArgumentException(impl.name() + " does not run on " + device + " (it declares "
@@ -61,9 +61,9 @@ public record ValidationRun(ValidationTarget target, String device, ValidationGr
         List<CaseResult> results;
         if (isolate) {
             String dt = String.join(",", sweep.stream().map(d -> d.name().toLowerCase(Locale.ROOT)).toList());
-            results = new IsolatedRunner(target.spec(), grid.name(), dt, seed, repeats, crashDir).run(cases, progress);
+            results = new IsolatedRunner(target.spec(), grid.name(), dt, seed, repeats, crashDir, device).run(cases, progress);
         } else {
-            Validator v = new Validator(impl, repeats);
+            Validator v = new Validator(impl, repeats, runner);
             results = new ArrayList<>();
             for (ValidationCase c : cases) {
                 CaseResult r = v.run(c);

@@ -5,6 +5,8 @@ import io.kernelhub.core.attention.AttentionImplementation;
 import io.kernelhub.core.attention.AttentionOutput;
 import io.kernelhub.core.attention.AttentionRequest;
 import io.kernelhub.core.attention.check.AccuracyCheck;
+import io.kernelhub.validate.device.CpuRunner;
+import io.kernelhub.validate.device.DeviceRunner;
 import io.kernelhub.validate.grid.ValidationCase;
 import java.util.List;
 import java.util.Locale;
@@ -19,14 +21,21 @@ public final class Validator {
 
     private final AttentionImplementation impl;
     private final int repeats;
+    private final DeviceRunner runner;
 
     /**
      * @param impl    the implementation under test
      * @param repeats extra runs compared bitwise with the first (determinism)
      */
     public Validator(AttentionImplementation impl, int repeats) {
+        this(impl, repeats, new CpuRunner());
+    }
+
+    /** @param runner where the kernel runs (inputs are built and checked on the host) */
+    public Validator(AttentionImplementation impl, int repeats, DeviceRunner runner) {
         this.impl = impl;
         this.repeats = repeats;
+        this.runner = runner;
     }
 
     public CaseResult run(ValidationCase c) {
@@ -38,19 +47,20 @@ public final class Validator {
             return CaseResult.skipped(c.name(), features, "not a valid request: " + e.getMessage(), 0, c.seqK());
         }
         double flops = request.flops();
-        List<String> unmet = impl.capabilities().unmetBy(request);
+        List<String> unmet = impl.capabilities().unmetBy(request, runner.kind());
         if (!unmet.isEmpty()) {
             return CaseResult.skipped(c.name(), features, "not declared by the kernel: " + String.join("; ", unmet), flops,
                     c.seqK());
         }
         AttentionOutput first;
-        long t0 = System.nanoTime();
+        double millis;
         try {
-            first = impl.function().forward(request);
+            DeviceRunner.Timed t = runner.run(impl, request);
+            first = t.output();
+            millis = t.millis();
         } catch (RuntimeException e) {
             return CaseResult.failed(c.name(), features, "the kernel failed: " + e.getMessage(), flops, c.seqK());
         }
-        double millis = (System.nanoTime() - t0) / 1e6;
         AccuracyCheck.Result acc = AccuracyCheck.check(request, first);
         String problem = acc.ok() ? null : accuracyProblem(acc);
         if (problem == null) {
@@ -74,7 +84,7 @@ public final class Validator {
         for (int r = 1; r <= repeats; r++) {
             AttentionOutput again;
             try {
-                again = impl.function().forward(request);
+                again = runner.run(impl, request).output();
             } catch (RuntimeException e) {
                 return "the kernel failed on repeated run " + (r + 1) + ": " + e.getMessage();
             }
