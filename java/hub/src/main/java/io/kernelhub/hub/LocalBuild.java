@@ -49,7 +49,7 @@ record LocalBuild(KernelManifest manifest, Map<String, Path> libraries) {
                 String name = m.path("variant").asText();
                 String library = m.path("library").asText();
                 variants.add(new VariantEntry(name, "kernel.json", Digests.sha256(bytes), bytes.length, library,
-                        m.path("abi_version").asInt(-1), req, m));
+                        m.path("abi_version").asInt(-1), req, m.toString()));
                 libs.put(name, vd.resolve(library).toAbsolutePath());
             }
             return new LocalBuild(new KernelManifest(id, version, null, null, null, null, variants), libs);

@@ -1,13 +1,13 @@
 package io.kernelhub.hub.cache;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.kernelhub.hub.manifest.JsonValues;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Written into an entry when it is installed, after the archive's digest matched: what was
@@ -23,7 +23,6 @@ import java.util.List;
 public record Receipt(String archiveSha256, long archiveSize, String source, String installedAt, List<FileRecord> files) {
 
     public static final String FILE_NAME = ".kernelhub-receipt.json";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     public Receipt {
         files = List.copyOf(files);
@@ -33,28 +32,39 @@ public record Receipt(String archiveSha256, long archiveSize, String source, Str
     public record FileRecord(String path, long size, String sha256) {}
 
     void write(Path dir) throws IOException {
-        ObjectNode n = JSON.createObjectNode();
+        Map<String, Object> n = new LinkedHashMap<>();
         n.put("archive_sha256", archiveSha256);
         n.put("archive_size", archiveSize);
         n.put("source", source);
         n.put("installed_at", installedAt);
-        var arr = n.putArray("files");
+        List<Object> arr = new ArrayList<>();
         for (FileRecord f : files) {
-            arr.addObject().put("path", f.path()).put("size", f.size()).put("sha256", f.sha256());
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("path", f.path());
+            o.put("size", f.size());
+            o.put("sha256", f.sha256());
+            arr.add(o);
         }
-        Files.writeString(dir.resolve(FILE_NAME), n.toPrettyString() + "\n");
+        n.put("files", arr);
+        Files.writeString(dir.resolve(FILE_NAME), JsonValues.write(n) + "\n");
     }
 
     /** The entry's receipt, or null when it is missing or unreadable (the entry is then not trusted). */
     static Receipt read(Path dir) {
         try {
-            JsonNode n = JSON.readTree(dir.resolve(FILE_NAME).toFile());
-            List<FileRecord> files = new ArrayList<>();
-            for (JsonNode f : n.path("files")) {
-                files.add(new FileRecord(f.path("path").asText(), f.path("size").asLong(-1), f.path("sha256").asText()));
+            // streaming parser: this runs on every load from the cache (see JsonValues)
+            if (!(JsonValues.parse(Files.readAllBytes(dir.resolve(FILE_NAME))) instanceof Map<?, ?> n)) {
+                return null;
             }
-            return new Receipt(n.path("archive_sha256").asText(), n.path("archive_size").asLong(-1),
-                    n.path("source").asText(""), n.path("installed_at").asText(""), files);
+            List<FileRecord> files = new ArrayList<>();
+            if (n.get("files") instanceof List<?> fs) {
+                for (Object o : fs) {
+                    Map<?, ?> f = (Map<?, ?>) o;
+                    files.add(new FileRecord((String) f.get("path"), (Long) f.get("size"), (String) f.get("sha256")));
+                }
+            }
+            return new Receipt((String) n.get("archive_sha256"), (Long) n.get("archive_size"), String.valueOf(n.get("source")),
+                    String.valueOf(n.get("installed_at")), files);
         } catch (IOException | RuntimeException e) {
             return null;
         }

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads and writes version manifests. Reading is strict and total: any input either becomes a
@@ -25,11 +26,14 @@ public final class ManifestCodec {
     /** Manifests larger than this are refused before parsing. */
     public static final int MAX_BYTES = 4 << 20;
 
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .build();
+    /** databind, loaded only when writing (packing) or reading a build's kernel.json; parse() streams (JsonValues) */
+    private static final class Databind {
+        static final ObjectMapper JSON = JsonMapper.builder()
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .enable(SerializationFeature.INDENT_OUTPUT)
+                .build();
+    }
 
     private ManifestCodec() {}
 
@@ -40,13 +44,11 @@ public final class ManifestCodec {
         if (bytes.length > MAX_BYTES) {
             throw new ManifestException("manifest is " + bytes.length + " bytes, over the " + MAX_BYTES + "-byte limit");
         }
-        JsonNode root;
+        Object root;
         try {
-            root = JSON.readTree(bytes);
-        } catch (IOException e) {
+            root = JsonValues.parse(bytes);
+        } catch (IOException | RuntimeException e) { // RuntimeException: Jackson's constraint violations
             throw new ManifestException("manifest is not valid JSON: " + firstLine(e));
-        } catch (RuntimeException e) { // Jackson's constraint violations (nesting depth, number length)
-            throw new ManifestException("manifest is not valid JSON: " + e.getMessage());
         }
         try {
             return fromTree(root);
@@ -57,8 +59,8 @@ public final class ManifestCodec {
         }
     }
 
-    private static KernelManifest fromTree(JsonNode root) {
-        if (root == null || !root.isObject()) {
+    private static KernelManifest fromTree(Object tree) {
+        if (!(tree instanceof Map<?, ?> root)) {
             throw new ManifestException("manifest must be a JSON object");
         }
         int schema = integer(root, "schema", "manifest");
@@ -73,12 +75,11 @@ public final class ManifestCodec {
         } catch (IllegalArgumentException e) {
             throw new ManifestException("manifest: " + e.getMessage());
         }
-        JsonNode vs = root.get("variants");
-        if (vs == null || !vs.isArray()) {
+        if (!(root.get("variants") instanceof List<?> vs)) {
             throw new ManifestException("manifest: 'variants' must be an array");
         }
         List<VariantEntry> variants = new ArrayList<>();
-        for (JsonNode v : vs) {
+        for (Object v : vs) {
             variants.add(variant(v));
         }
         return new KernelManifest(id, version, text(root, "license", "manifest", false),
@@ -86,35 +87,33 @@ public final class ManifestCodec {
                 text(root, "sources_sha256", "manifest", false), variants);
     }
 
-    private static VariantEntry variant(JsonNode v) {
-        if (!v.isObject()) {
+    private static VariantEntry variant(Object o) {
+        if (!(o instanceof Map<?, ?> v)) {
             throw new ManifestException("manifest: each variant must be an object");
         }
         String name = text(v, "name", "variant", true);
         String where = "variant " + name;
-        JsonNode size = v.get("size");
-        if (size == null || !size.canConvertToLong() || !size.isIntegralNumber()) {
+        if (!(v.get("size") instanceof Long size)) {
             throw new ManifestException(where + ": 'size' must be an integer");
         }
-        JsonNode r = v.get("requirements");
-        if (r == null || !r.isObject()) {
+        if (!(v.get("requirements") instanceof Map<?, ?> r)) {
             throw new ManifestException(where + ": 'requirements' must be an object");
         }
-        JsonNode meta = v.get("metadata");
-        if (meta != null && !meta.isObject() && !meta.isNull()) {
+        Object meta = v.get("metadata");
+        if (meta != null && !(meta instanceof Map)) {
             throw new ManifestException(where + ": 'metadata' must be an object");
         }
         Requirements req = new Requirements(text(r, "glibc_max", where, false), strings(r, "cpu_isa", where),
                 strings(r, "cpu_isa_dispatch", where), text(r, "cuda_toolkit", where, false),
                 text(r, "min_driver", where, false), strings(r, "sass", where), strings(r, "ptx", where));
-        return new VariantEntry(name, text(v, "archive", where, true), text(v, "sha256", where, true), size.asLong(),
+        return new VariantEntry(name, text(v, "archive", where, true), text(v, "sha256", where, true), size,
                 text(v, "library", where, true), integer(v, "abi_version", where), req,
-                meta == null || meta.isNull() ? JSON.createObjectNode() : meta);
+                meta == null ? "{}" : JsonValues.write(meta));
     }
 
     /** The manifest as pretty-printed UTF-8 JSON with a fixed field order (byte-stable for the same input). */
     public static byte[] write(KernelManifest m) {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = Databind.JSON.createObjectNode();
         root.put("schema", KernelManifest.SCHEMA);
         root.put("id", m.id());
         root.put("version", m.version().toString());
@@ -140,19 +139,23 @@ public final class ManifestCodec {
             r.put("min_driver", q.minDriver());
             q.sass().forEach(r.putArray("sass")::add);
             q.ptx().forEach(r.putArray("ptx")::add);
-            o.set("metadata", v.metadata());
+            try {
+                o.set("metadata", Databind.JSON.readTree(v.metadata()));
+            } catch (IOException e) {
+                throw new IllegalStateException("variant " + v.name() + ": metadata is not JSON", e);
+            }
         }
         try {
-            return (JSON.writeValueAsString(root) + "\n").getBytes(StandardCharsets.UTF_8);
+            return (Databind.JSON.writeValueAsString(root) + "\n").getBytes(StandardCharsets.UTF_8);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /** Reads a build's kernel.json (what cmake wrote) as a tree; ManifestException when it is not valid JSON. */
+    /** Reads a build's kernel.json (what cmake wrote) as a tree; ManifestException when it is not valid Databind.JSON. */
     public static JsonNode readTree(byte[] bytes, String what) {
         try {
-            JsonNode n = JSON.readTree(bytes);
+            JsonNode n = Databind.JSON.readTree(bytes);
             if (n == null || !n.isObject()) {
                 throw new ManifestException(what + " must be a JSON object");
             }
@@ -162,42 +165,41 @@ public final class ManifestCodec {
         }
     }
 
-    static String text(JsonNode n, String field, String where, boolean required) {
-        JsonNode v = n.get(field);
-        if (v == null || v.isNull()) {
+    static String text(Map<?, ?> n, String field, String where, boolean required) {
+        Object v = n.get(field);
+        if (v == null) {
             if (required) {
                 throw new ManifestException(where + ": '" + field + "' is missing");
             }
             return null;
         }
-        if (!v.isTextual()) {
+        if (!(v instanceof String s)) {
             throw new ManifestException(where + ": '" + field + "' must be a string");
         }
-        return v.asText();
+        return s;
     }
 
-    static int integer(JsonNode n, String field, String where) {
-        JsonNode v = n.get(field);
-        if (v == null || !v.isIntegralNumber() || !v.canConvertToInt()) {
+    static int integer(Map<?, ?> n, String field, String where) {
+        if (!(n.get(field) instanceof Long v) || v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
             throw new ManifestException(where + ": '" + field + "' must be an integer");
         }
-        return v.asInt();
+        return v.intValue();
     }
 
-    static List<String> strings(JsonNode n, String field, String where) {
-        JsonNode v = n.get(field);
-        if (v == null || v.isNull()) {
+    static List<String> strings(Map<?, ?> n, String field, String where) {
+        Object v = n.get(field);
+        if (v == null) {
             return List.of();
         }
-        if (!v.isArray()) {
+        if (!(v instanceof List<?> l)) {
             throw new ManifestException(where + ": '" + field + "' must be an array of strings");
         }
         List<String> out = new ArrayList<>();
-        for (JsonNode e : v) {
-            if (!e.isTextual()) {
+        for (Object e : l) {
+            if (!(e instanceof String s)) {
                 throw new ManifestException(where + ": '" + field + "' must be an array of strings");
             }
-            out.add(e.asText());
+            out.add(s);
         }
         return out;
     }

@@ -1,6 +1,5 @@
 package io.kernelhub.hub.manifest;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -15,10 +14,10 @@ import java.util.regex.Pattern;
  * @param library      the library's file name inside the archive (and its kernel.json beside it)
  * @param abiVersion   the kernelhub.h ABI version the library was built against
  * @param requirements what it needs from the machine
- * @param metadata     the variant's kernel.json as built (ops, build provenance)
+ * @param metadata     the variant's kernel.json as built (ops, build provenance), as compact JSON text
  */
 public record VariantEntry(String name, String archive, String sha256, long size, String library, int abiVersion,
-        Requirements requirements, JsonNode metadata) {
+        Requirements requirements, String metadata) {
 
     private static final Pattern NAME = Pattern.compile("(cpu|cu\\d{2,4})-([a-z0-9_]+)-([a-z0-9]+)");
     private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
@@ -40,6 +39,9 @@ public record VariantEntry(String name, String archive, String sha256, long size
         }
         if (size < 0) {
             throw new ManifestException("variant " + name + ": negative archive size " + size);
+        }
+        if (metadata == null || metadata.isBlank()) {
+            metadata = "{}";
         }
         if (requirements == null) {
             throw new ManifestException("variant " + name + ": no requirements");

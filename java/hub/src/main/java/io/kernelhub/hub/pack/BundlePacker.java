@@ -126,7 +126,7 @@ public final class BundlePacker {
                 list(r.path("sass")), list(r.path("ptx")));
         try {
             return new VariantEntry(variant, archiveName, sha, Files.size(archive), library,
-                    meta.path("abi_version").asInt(-1), req, meta);
+                    meta.path("abi_version").asInt(-1), req, meta.toString());
         } catch (ManifestException e) {
             throw new HubException("variant in " + vd + ": " + e.getMessage(), e);
         }

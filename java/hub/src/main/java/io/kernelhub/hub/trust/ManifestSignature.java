@@ -1,12 +1,11 @@
 package io.kernelhub.hub.trust;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kernelhub.hub.manifest.JsonValues;
 import io.kernelhub.hub.manifest.ManifestException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -21,7 +20,6 @@ public record ManifestSignature(String keyId, byte[] signature) {
     public static final String ALGORITHM = "Ed25519";
     public static final int MAX_BYTES = 4096;
     private static final Pattern KEY_ID = Pattern.compile("[0-9a-f]{16}");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     public ManifestSignature {
         if (keyId == null || !KEY_ID.matcher(keyId).matches()) {
@@ -43,33 +41,32 @@ public record ManifestSignature(String keyId, byte[] signature) {
         if (bytes == null || bytes.length == 0 || bytes.length > MAX_BYTES) {
             throw new ManifestException("signature file is empty or larger than " + MAX_BYTES + " bytes");
         }
-        JsonNode n;
+        Object v;
         try {
-            n = JSON.readTree(bytes);
+            v = JsonValues.parse(bytes);
         } catch (IOException | RuntimeException e) {
             throw new ManifestException("signature file is not valid JSON");
         }
-        if (n == null || !n.isObject()) {
+        if (!(v instanceof Map<?, ?> n)) {
             throw new ManifestException("signature file must be a JSON object");
         }
-        if (!ALGORITHM.equals(n.path("algorithm").asText(null))) {
-            throw new ManifestException("signature algorithm must be " + ALGORITHM + ", got '"
-                    + n.path("algorithm").asText("") + "'");
+        if (!ALGORITHM.equals(n.get("algorithm"))) {
+            throw new ManifestException("signature algorithm must be " + ALGORITHM + ", got '" + n.get("algorithm") + "'");
         }
         byte[] sig;
         try {
-            sig = Base64.getDecoder().decode(n.path("signature").asText(""));
+            sig = Base64.getDecoder().decode(n.get("signature") instanceof String s ? s : "");
         } catch (IllegalArgumentException e) {
             throw new ManifestException("signature is not valid base64");
         }
-        return new ManifestSignature(n.path("key_id").asText(null), sig);
+        return new ManifestSignature(n.get("key_id") instanceof String k ? k : null, sig);
     }
 
     public byte[] write() {
-        ObjectNode n = JSON.createObjectNode();
+        Map<String, Object> n = new java.util.LinkedHashMap<>();
         n.put("algorithm", ALGORITHM);
         n.put("key_id", keyId);
         n.put("signature", Base64.getEncoder().encodeToString(signature));
-        return (n.toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8);
+        return (JsonValues.write(n) + "\n").getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -3,7 +3,6 @@ package io.kernelhub.hub.manifest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.kernelhub.core.version.Version;
 import io.kernelhub.hub.trust.ManifestSignature;
 import java.nio.charset.StandardCharsets;
@@ -21,10 +20,10 @@ class ManifestParsersFuzzTest {
 
     static KernelManifest sample() {
         VariantEntry cpu = new VariantEntry("cpu-x86_64-linux", "k-2.1.0-cpu-x86_64-linux.tar.gz", "0".repeat(64), 1234,
-                "libk.so", 1, Requirements.cpu("2.28", List.of("x86-64")), JsonNodeFactory.instance.objectNode().put("id", "org/k"));
+                "libk.so", 1, Requirements.cpu("2.28", List.of("x86-64")), "{\"id\":\"org/k\"}");
         VariantEntry cu = new VariantEntry("cu130-x86_64-linux", "k-2.1.0-cu130-x86_64-linux.tar.gz", "f".repeat(64), 99,
                 "libk.so", 1, new Requirements("2.28", List.of(), List.of(), "13.0", "580.65.06", List.of("sm_80", "sm_90"),
-                List.of("compute_90")), JsonNodeFactory.instance.objectNode());
+                List.of("compute_90")), "{}");
         return new KernelManifest("org/k", Version.parse("2.1.0"), "MIT", "a kernel", "2026-11-30T00:00:00Z", "1".repeat(64),
                 List.of(cpu, cu));
     }

@@ -2,7 +2,6 @@ package io.kernelhub.hub.select;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.kernelhub.core.version.Version;
 import io.kernelhub.device.CudaDevice;
 import io.kernelhub.device.CudaStatus;
@@ -34,7 +33,7 @@ class VariantSelectorTest {
 
     static VariantEntry variant(String name, Requirements r) {
         return new VariantEntry(name, "k-1.0.0-" + name + ".tar.gz", SHA, 10, "libk.so", 1, r,
-                JsonNodeFactory.instance.objectNode());
+                "{}");
     }
 
     static KernelManifest manifest(VariantEntry... vs) {
@@ -164,7 +163,7 @@ class VariantSelectorTest {
         List<VariantEntry> vs = new ArrayList<>(List.of(variant("cpu-aarch64-linux", Requirements.cpu(null, List.of())),
                 variant("cpu-x86_64-darwin", Requirements.cpu(null, List.of()))));
         vs.add(new VariantEntry("cpu-x86_64-linux", "a.tar.gz", SHA, 1, "l.so", 2, Requirements.cpu(null, List.of()),
-                JsonNodeFactory.instance.objectNode()));
+                "{}"));
         Selection s = select(machine(new CudaStatus.Unavailable("none")), vs.toArray(VariantEntry[]::new));
         assertThat(s.chosen()).isEmpty();
         assertThat(reason(s, "cpu-aarch64-linux")).contains("built for aarch64-linux").contains("x86_64-linux");
