@@ -60,6 +60,7 @@ final class NativeAttention implements AttentionFunction {
         kh_attention_args.window_right(args, r.windowRight());
         kh_attention_args.scale(args, (float) r.scale());
         kh_attention_args.softcap(args, r.softcap());
+        kh_attention_args.stream(args, MemorySegment.ofAddress(r.stream()));
         int[] seqlensK = r.seqlensK();
         int[] cuQ = r.cuSeqlensQ();
         int[] cuK = r.cuSeqlensK();

@@ -33,6 +33,7 @@ public final class AttentionRequest {
     private final int windowLeft;
     private final int windowRight;
     private final float softcap;
+    private final long stream;
     private final int[] seqlensK;
     private final int[] cuSeqlensQ;
     private final int[] cuSeqlensK;
@@ -56,6 +57,7 @@ public final class AttentionRequest {
         this.causal = b.causal;
         this.windowLeft = b.windowLeft;
         this.softcap = b.softcap;
+        this.stream = b.stream;
         this.seqlensK = b.seqlensK == null ? null : b.seqlensK.clone();
         this.cuSeqlensQ = b.cuSeqlensQ == null ? null : b.cuSeqlensQ.clone();
         this.cuSeqlensK = b.cuSeqlensK == null ? null : b.cuSeqlensK.clone();
@@ -294,6 +296,11 @@ public final class AttentionRequest {
         return windowRight;
     }
 
+    /** The device stream native CUDA ops run on ({@code cudaStream_t} as an address), 0 for the default stream. */
+    public long stream() {
+        return stream;
+    }
+
     public float softcap() {
         return softcap;
     }
@@ -504,6 +511,7 @@ public final class AttentionRequest {
         b.windowLeft = windowLeft;
         b.windowRight = causal ? -1 : windowRight;
         b.softcap = softcap;
+        b.stream = stream;
         b.seqlensK = seqlensK;
         b.cuSeqlensQ = cuSeqlensQ;
         b.cuSeqlensK = cuSeqlensK;
@@ -532,6 +540,7 @@ public final class AttentionRequest {
         private int windowLeft = -1;
         private int windowRight = -1;
         private float softcap;
+        private long stream;
         private int[] seqlensK;
         private int[] cuSeqlensQ;
         private int[] cuSeqlensK;
@@ -579,6 +588,15 @@ public final class AttentionRequest {
 
         public Builder softcap(float cap) {
             this.softcap = cap;
+            return this;
+        }
+
+        /**
+         * The CUDA stream to run on ({@code cudaStream_t}, e.g. {@code CudaStream.handle()});
+         * 0, the default, is the device's default stream. CPU implementations ignore it.
+         */
+        public Builder stream(long handle) {
+            this.stream = handle;
             return this;
         }
 
