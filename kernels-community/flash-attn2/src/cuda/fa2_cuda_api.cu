@@ -38,11 +38,15 @@ const char *dtype_name(int32_t d) {
     }
 }
 
-kh_status check_tensor(const kh_tensor &t, const char *what, int rank, int32_t dtype, int device, bool aligned16, char *err,
-                       size_t cap) {
+// align: 16 = cp.async reads (data and row strides 16-byte aligned), 4 = 32-bit stores, 0 = none;
+// last_contiguous: the last dimension must have stride 1 (q, k, v, out; not lse)
+kh_status check_tensor(const kh_tensor &t, const char *what, int rank, int32_t dtype, int device, int align,
+                       bool last_contiguous, char *err, size_t cap) {
     if (t.device_kind != KH_DEVICE_CUDA)
         return fail(err, cap, KH_ERR_UNSUPPORTED, "%s is not a CUDA tensor (device kind %d); this op runs on CUDA devices", what,
                     (int)t.device_kind);
+    if (t.device_index < 0)
+        return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "%s has a negative device index %d", what, (int)t.device_index);
     if (t.device_index != device)
         return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "%s is on cuda:%d, q on cuda:%d", what, (int)t.device_index, device);
     if (t.rank != rank) return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "%s has rank %d, expected %d", what, (int)t.rank, rank);
@@ -53,16 +57,21 @@ kh_status check_tensor(const kh_tensor &t, const char *what, int rank, int32_t d
         if (t.shape[i] < 0 || t.strides[i] < 0)
             return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "%s has a negative size or stride in dimension %d", what, i);
     }
-    if (t.strides[rank - 1] != 1 && t.shape[rank - 1] > 1)
+    if (last_contiguous && t.strides[rank - 1] != 1 && t.shape[rank - 1] > 1)
         return fail(err, cap, KH_ERR_UNSUPPORTED, "%s: the last dimension must be contiguous", what);
-    if (aligned16) {
-        if ((reinterpret_cast<uintptr_t>(t.data) & 15) != 0)
-            return fail(err, cap, KH_ERR_UNSUPPORTED, "%s: the data pointer must be 16-byte aligned", what);
+    int64_t numel = 1;
+    for (int i = 0; i < rank; ++i) numel *= t.shape[i];
+    if (t.data == nullptr && numel > 0)
+        return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "%s has %lld elements but a NULL data pointer", what, (long long)numel);
+    if (align > 0) {
+        const int elems = align / 2;  // f16/bf16 elements per alignment unit
+        if ((reinterpret_cast<uintptr_t>(t.data) & (uintptr_t)(align - 1)) != 0)
+            return fail(err, cap, KH_ERR_UNSUPPORTED, "%s: the data pointer must be %d-byte aligned", what, align);
         for (int i = 0; i < rank - 1; ++i) {
-            if (t.shape[i] > 1 && t.strides[i] % 8 != 0)
+            if (t.shape[i] > 1 && t.strides[i] % elems != 0)
                 return fail(err, cap, KH_ERR_UNSUPPORTED,
-                            "%s: stride %lld of dimension %d is not a multiple of 8 elements (rows must be 16-byte aligned)",
-                            what, (long long)t.strides[i], i);
+                            "%s: stride %lld of dimension %d is not a multiple of %d elements (rows must be %d-byte aligned)",
+                            what, (long long)t.strides[i], i, elems, align);
         }
     }
     return KH_OK;
@@ -95,10 +104,10 @@ kh_status validate(const kh_attention_args *a, Launch &L, char *err, size_t cap)
         return fail(err, cap, KH_ERR_UNSUPPORTED, "q has dtype %s; the CUDA op takes f16 or bf16", dtype_name(dt));
     const int dev = a->q.device_index;
     kh_status st;
-    if ((st = check_tensor(a->q, "q", rank, dt, dev, true, err, cap)) != KH_OK) return st;
-    if ((st = check_tensor(a->k, "k", rank, dt, dev, true, err, cap)) != KH_OK) return st;
-    if ((st = check_tensor(a->v, "v", rank, dt, dev, true, err, cap)) != KH_OK) return st;
-    if ((st = check_tensor(a->out, "out", rank, dt, dev, true, err, cap)) != KH_OK) return st;
+    if ((st = check_tensor(a->q, "q", rank, dt, dev, 16, true, err, cap)) != KH_OK) return st;
+    if ((st = check_tensor(a->k, "k", rank, dt, dev, 16, true, err, cap)) != KH_OK) return st;
+    if ((st = check_tensor(a->v, "v", rank, dt, dev, 16, true, err, cap)) != KH_OK) return st;
+    if ((st = check_tensor(a->out, "out", rank, dt, dev, 4, true, err, cap)) != KH_OK) return st;
     const int o = varlen ? 0 : 1;  // dimensions before (token, head, dim)
     for (int i = 0; i < rank; ++i) {
         if (a->out.shape[i] != a->q.shape[i])
@@ -147,8 +156,9 @@ kh_status validate(const kh_attention_args *a, Launch &L, char *err, size_t cap)
                 mk = lk > mk ? lk : mk;
             }
         }
-        if (a->cu_seqlens_q[batch] != total_q || a->cu_seqlens_k[batch] != total_k)
-            return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "cu_seqlens end at %d / %d, the tensors hold %lld / %lld tokens",
+        // trailing tokens after the last sequence are allowed (unused; their output is not written)
+        if (a->cu_seqlens_q[batch] > total_q || a->cu_seqlens_k[batch] > total_k)
+            return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "cu_seqlens end at %d / %d, beyond the %lld / %lld packed tokens",
                         (int)a->cu_seqlens_q[batch], (int)a->cu_seqlens_k[batch], (long long)total_q, (long long)total_k);
         seq_q = mq;
         seq_k = mk;
@@ -176,10 +186,11 @@ kh_status validate(const kh_attention_args *a, Launch &L, char *err, size_t cap)
         p.o_sb = a->out.strides[0], p.o_ss = a->out.strides[1], p.o_sh = a->out.strides[2];
     }
     if (batch > 65535) return fail(err, cap, KH_ERR_UNSUPPORTED, "batch above 65535");
-    if (seq_q > INT32_MAX / 2 || seq_k > INT32_MAX / 2)
-        return fail(err, cap, KH_ERR_UNSUPPORTED, "sequences longer than 2^30 tokens");
+    // 2^29: row + shift + window (windows are clamped below the lengths) stays within int in the kernel
+    if (seq_q > (1 << 29) || seq_k > (1 << 29))
+        return fail(err, cap, KH_ERR_UNSUPPORTED, "sequences longer than 2^29 tokens");
     if (a->lse.data != nullptr) {
-        if ((st = check_tensor(a->lse, "lse", varlen ? 2 : 3, KH_DTYPE_F32, dev, false, err, cap)) != KH_OK) return st;
+        if ((st = check_tensor(a->lse, "lse", varlen ? 2 : 3, KH_DTYPE_F32, dev, 0, false, err, cap)) != KH_OK) return st;
         const bool shape_ok = varlen ? a->lse.shape[0] == hq && a->lse.shape[1] == a->q.shape[0]
                                      : a->lse.shape[0] == batch && a->lse.shape[1] == hq && a->lse.shape[2] == seq_q;
         if (!shape_ok)
@@ -195,11 +206,13 @@ kh_status validate(const kh_attention_args *a, Launch &L, char *err, size_t cap)
     p.q = a->q.data, p.k = a->k.data, p.v = a->v.data, p.o = a->out.data;
     p.batch = (int)batch, p.heads_q = (int)hq, p.group = (int)(hq / hkv), p.seq_q = (int)seq_q, p.seq_k = (int)seq_k;
     p.d = (int)d;
-    p.scale = a->scale;
     p.scale_log2 = a->scale * 1.4426950408889634f;
     p.softcap = a->softcap;
-    p.win_left = a->window_left;
-    p.win_right = causal ? 0 : a->window_right;
+    p.scale_over_cap = a->softcap > 0.f ? a->scale / a->softcap : 0.f;
+    p.softcap_log2 = a->softcap * 1.4426950408889634f;
+    // windows wider than any sequence change nothing: unlimited (also keeps the kernel's sums small)
+    p.win_left = a->window_left >= seq_k ? -1 : a->window_left;
+    p.win_right = causal ? 0 : (a->window_right >= seq_q ? -1 : a->window_right);
     L.varlen = varlen;
     L.grid_m = (int)((seq_q + 63) / 64);
     L.host_cu_q = a->cu_seqlens_q;
@@ -211,7 +224,8 @@ kh_status validate(const kh_attention_args *a, Launch &L, char *err, size_t cap)
 template <typename T, int DK, int BN>
 cudaError_t launch(const Params &p, int grid_m, cudaStream_t s) {
     using C = fa2cuda::Config<T, DK, BN>;
-    cudaError_t e = cudaFuncSetAttribute(fa2cuda::fa2_fwd_kernel<T, DK, BN>, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM);
+    cudaError_t e = cudaFuncSetAttribute(fa2cuda::fa2_fwd_kernel<T, DK, BN>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                         C::SMEM);
     if (e != cudaSuccess) return e;
     fa2cuda::fa2_fwd_kernel<T, DK, BN><<<dim3(grid_m, p.heads_q, p.batch), C::THREADS, C::SMEM, s>>>(p);
     return cudaGetLastError();
@@ -225,11 +239,12 @@ cudaError_t dispatch(const Params &p, int grid_m, cudaStream_t s) {
     return launch<T, 256, 32>(p, grid_m, s);
 }
 
-// restores the caller's current device when the call ends
+// switches to the tensors' device for the call and back afterwards (only when it differs)
 struct DeviceGuard {
     int previous = -1;
+    bool switched = false;
     ~DeviceGuard() {
-        if (previous >= 0) cudaSetDevice(previous);
+        if (switched) cudaSetDevice(previous);
     }
 };
 
@@ -246,16 +261,28 @@ kh_status fwd(const kh_attention_args *a, char *err, size_t cap) {
                     (int)a->q.device_index, count);
     if (L.p.batch == 0 || L.grid_m == 0) return KH_OK;
     DeviceGuard guard;
-    cudaGetDevice(&guard.previous);
-    if ((e = cudaSetDevice(a->q.device_index)) != cudaSuccess)
-        return fail(err, cap, KH_ERR_DEVICE, "cudaSetDevice(%d): %s", (int)a->q.device_index, cudaGetErrorString(e));
+    if (cudaGetDevice(&guard.previous) != cudaSuccess || guard.previous != a->q.device_index) {
+        if ((e = cudaSetDevice(a->q.device_index)) != cudaSuccess)
+            return fail(err, cap, KH_ERR_DEVICE, "cudaSetDevice(%d): %s", (int)a->q.device_index, cudaGetErrorString(e));
+        guard.switched = guard.previous >= 0;
+    }
+    // an error left by earlier, unrelated work must not be reported as this launch's
+    if ((e = cudaPeekAtLastError()) != cudaSuccess)
+        return fail(err, cap, KH_ERR_DEVICE, "cuda:%d has a pending error from earlier work: %s", (int)a->q.device_index,
+                    cudaGetErrorString(e));
     cudaStream_t s = static_cast<cudaStream_t>(a->stream);
 
     // the length arrays, copied to the device for this call (stream-ordered allocation)
     int32_t *dev_lengths = nullptr;
+    bool pooled = true;  // stream-ordered allocation where the device supports memory pools
     const size_t n = L.varlen ? 2 * (size_t)(L.p.batch + 1) : (L.host_seqused != nullptr ? (size_t)L.p.batch : 0);
     if (n > 0) {
-        if ((e = cudaMallocAsync(reinterpret_cast<void **>(&dev_lengths), n * sizeof(int32_t), s)) != cudaSuccess)
+        int pools = 0;
+        cudaDeviceGetAttribute(&pools, cudaDevAttrMemoryPoolsSupported, a->q.device_index);
+        pooled = pools != 0;
+        e = pooled ? cudaMallocAsync(reinterpret_cast<void **>(&dev_lengths), n * sizeof(int32_t), s)
+                   : cudaMalloc(reinterpret_cast<void **>(&dev_lengths), n * sizeof(int32_t));
+        if (e != cudaSuccess)
             return fail(err, cap, KH_ERR_OUT_OF_MEMORY, "cannot allocate %zu bytes on cuda:%d: %s", n * sizeof(int32_t),
                         (int)a->q.device_index, cudaGetErrorString(e));
         if (L.varlen) {
@@ -270,7 +297,8 @@ kh_status fwd(const kh_attention_args *a, char *err, size_t cap) {
             L.p.seqused_k = dev_lengths;
         }
         if (e != cudaSuccess) {
-            cudaFreeAsync(dev_lengths, s);
+            if (pooled) cudaFreeAsync(dev_lengths, s);
+            else cudaFree(dev_lengths);
             return fail(err, cap, KH_ERR_DEVICE, "copying the sequence lengths to cuda:%d: %s", (int)a->q.device_index,
                         cudaGetErrorString(e));
         }
@@ -278,7 +306,14 @@ kh_status fwd(const kh_attention_args *a, char *err, size_t cap) {
     e = L.p.q == nullptr ? cudaSuccess
         : a->q.dtype == KH_DTYPE_BF16 ? dispatch<__nv_bfloat16>(L.p, L.grid_m, s)
                                       : dispatch<__half>(L.p, L.grid_m, s);
-    if (dev_lengths != nullptr) cudaFreeAsync(dev_lengths, s);
+    if (dev_lengths != nullptr) {
+        if (pooled) {
+            cudaFreeAsync(dev_lengths, s);
+        } else {
+            cudaStreamSynchronize(s);  // the kernel reads the lengths: free only after it ran
+            cudaFree(dev_lengths);
+        }
+    }
     if (e != cudaSuccess)
         return fail(err, cap, KH_ERR_DEVICE, "flash-attn2 (cuda) launch failed: %s", cudaGetErrorString(e));
     return KH_OK;

@@ -38,7 +38,8 @@ struct Params {
     int batch, heads_q, group, seq_q, seq_k, d;
     float scale_log2;   // scale * log2(e)
     float softcap;      // 0 = off
-    float scale;        // for softcap: s = softcap * tanh(scale * qk / softcap)
+    float scale_over_cap;  // softcap: s = softcap * log2(e) * tanh(qk * scale / softcap)
+    float softcap_log2;
     int win_left, win_right;  // -1 = unlimited (causal: right = 0)
 };
 
@@ -147,6 +148,7 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
 
     // the band of visible keys for row i: [lo(i), hi(i)] (bottom-right aligned)
     const int shift = len_k - len_q;
+    // int is enough: the host limits sequences to 2^29 tokens and windows below the sequence lengths
     auto lo_of = [&](int i) { return p.win_left >= 0 ? max(0, i + shift - p.win_left) : 0; };
     auto hi_of = [&](int i) { return p.win_right >= 0 ? min(len_k - 1, i + shift + p.win_right) : len_k - 1; };
     const int last_row = min(m0 + BM, len_q) - 1;
@@ -215,7 +217,7 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
                 const int j = j0 + t * 8 + tig * 2 + (e & 1);
                 float s = acc_s[t][e];
                 if (p.softcap > 0.f) {
-                    s = p.softcap * tanhf(s * p.scale / p.softcap) * 1.4426950408889634f;
+                    s = p.softcap_log2 * tanhf(s * p.scale_over_cap);
                 } else {
                     s *= p.scale_log2;
                 }

@@ -244,15 +244,46 @@ public final class HubClient {
             List<String> origin = Files.exists(dir.resolve("origin.txt")) ? Files.readAllLines(dir.resolve("origin.txt")) : List.of();
             KernelManifest m = ManifestCodec.parse(bytes);
             String sha = Digests.sha256(bytes);
+            String trust = offlineTrust(id, v.get(), bytes, dir, origin);
             if (locked.isPresent() && !locked.get().manifestSha256().equals(sha)) {
                 throw new TrustException("the cached manifest of " + id.kernel() + " " + v.get()
                         + " differs from the lockfile's; run kernelhub download --lock FILE while online");
             }
             return new Resolution(id, m, sha, "cache (offline" + (origin.isEmpty() ? "" : ", from " + origin.get(0)) + ")",
-                    origin.size() > 1 ? origin.get(1) : "verified when cached", select(m), List.of());
+                    trust, select(m), List.of());
         } catch (IOException e) {
             throw new HubException("cannot read the cached manifest in " + dir + ": " + e, e);
         }
+    }
+
+    /**
+     * The trust policy applies offline too, against today's keys and settings: a cached signature
+     * is verified again (a key removed from trusted/ no longer counts), and an unsigned manifest
+     * from a remote hub needs KERNELHUB_ALLOW_UNSIGNED now, not only when it was cached.
+     */
+    private String offlineTrust(HubKernelId id, Version v, byte[] manifest, Path dir, List<String> origin) throws IOException {
+        String what = "the cached manifest of " + id.kernel() + " " + v;
+        Path sig = dir.resolve(HubLayout.manifestFile(id.name(), v) + ".sig");
+        String hub = origin.isEmpty() ? "" : origin.get(0);
+        boolean local = hub.equals(settings.localHub().toUri().toString());
+        if (Files.exists(sig)) {
+            try {
+                return "signed by key " + keys.verify(manifest, ManifestSignature.parse(Files.readAllBytes(sig)), what)
+                        + " (cached)";
+            } catch (HubException e) {
+                if (!local) throw new TrustException(e.getMessage());
+            }
+        }
+        if (local) {
+            return "local hub (cached)";
+        }
+        if (settings.allowUnsigned()) {
+            LOG.log(System.Logger.Level.WARNING, "accepting UNSIGNED " + what + " because " + HubSettings.ALLOW_UNSIGNED
+                    + " is set");
+            return "unsigned (accepted: " + HubSettings.ALLOW_UNSIGNED + "=1, cached)";
+        }
+        throw new TrustException(what + " (from " + hub + ") is not signed; remote manifests need a valid signature from a "
+                + "trusted key, offline too. Set " + HubSettings.ALLOW_UNSIGNED + "=1 if you accept the risk.");
     }
 
     /** Downloads (or finds in the cache) the chosen variant. */
@@ -270,8 +301,11 @@ public final class HubClient {
         }
         String what = m.id() + " " + m.version() + " " + v.name();
         Optional<CacheEntry> hit = cache.lookup(v.sha256());
-        if (hit.isPresent()) {
+        if (hit.isPresent() && Files.isRegularFile(hit.get().file(v.library()))) {
             return new Installed(r, v, hit.get());
+        }
+        if (hit.isPresent()) {
+            cache.evict(v.sha256()); // an entry without its library is damaged: set it aside and install afresh
         }
         if (settings.offline()) {
             throw new HubException("cannot load " + what + " offline: its archive (sha256 " + v.sha256()

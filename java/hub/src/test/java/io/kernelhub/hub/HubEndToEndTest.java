@@ -130,6 +130,11 @@ class HubEndToEndTest {
             assertThatThrownBy(() -> client(s).resolve(HubKernelId.parse(ID))).isInstanceOf(HubClient.TrustException.class)
                     .hasMessageContaining("is not signed").hasMessageContaining(HubSettings.ALLOW_UNSIGNED);
             assertThat(client(s.withAllowUnsigned(true)).resolve(HubKernelId.parse(ID)).trust()).startsWith("unsigned");
+            // offline, the cached unsigned manifest is held to today's policy
+            assertThatThrownBy(() -> client(s.withOffline(true)).resolve(HubKernelId.parse(ID)))
+                    .isInstanceOf(HubClient.TrustException.class).hasMessageContaining("not signed");
+            assertThat(client(s.withOffline(true).withAllowUnsigned(true)).resolve(HubKernelId.parse(ID)).trust())
+                    .startsWith("unsigned");
         }
         try (HubServer server = new HubServer(hub, "127.0.0.1", 0, null, null).start()) {
             HubSettings untrusting = new HubSettings(work.resolve("stranger-" + System.nanoTime()),
@@ -304,6 +309,14 @@ class HubEndToEndTest {
             assertThat(o.alreadyPublished()).isFalse();
             assertThat(o.signedBy()).isNotNull();
             assertThat(served.resolve("test-org/hub-kernel/maven-metadata.xml")).exists();
+            // what a hub publishes is readable by other users (an nginx worker, a shared hub)
+            try (var files = Files.walk(served)) {
+                for (Path f : files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith("."))
+                        .toList()) {
+                    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+                            .as(f.toString()).isEqualTo("rw-r--r--");
+                }
+            }
             // the first hub has nothing, the second answers; the note names the first
             HubSettings s = settings(empty.uri().toString()).withHubs(List.of(empty.uri().toString(), target.uri().toString()));
             Resolution r = client(s).resolve(HubKernelId.parse(ID));

@@ -84,8 +84,19 @@ class HubServerTest {
             // maven-metadata.xml is the one file that changes as versions are added
             URI md = s.uri().resolve("org/k/maven-metadata.xml");
             HttpRequest.Builder mput = HttpRequest.newBuilder(md).header("Authorization", "Bearer s3cret");
-            assertThat(send(mput.copy().PUT(HttpRequest.BodyPublishers.ofString("1"))).statusCode()).isEqualTo(201);
-            assertThat(send(mput.copy().PUT(HttpRequest.BodyPublishers.ofString("2"))).statusCode()).isEqualTo(201);
+            assertThat(send(mput.copy().PUT(HttpRequest.BodyPublishers.ofString("not xml"))).statusCode()).isEqualTo(400);
+
+            // concurrent publishers of different versions: the server merges maven-metadata.xml
+            URI md2 = s.uri().resolve("org/m/maven-metadata.xml");
+            HttpRequest.Builder m2 = HttpRequest.newBuilder(md2).header("Authorization", "Bearer s3cret");
+            var v1 = new io.kernelhub.hub.manifest.MavenMetadata("org", "m", java.util.List.of(
+                    io.kernelhub.core.version.Version.parse("1.0.0")));
+            var v2 = new io.kernelhub.hub.manifest.MavenMetadata("org", "m", java.util.List.of(
+                    io.kernelhub.core.version.Version.parse("2.0.0")));
+            assertThat(send(m2.copy().PUT(HttpRequest.BodyPublishers.ofByteArray(v1.write()))).statusCode()).isEqualTo(201);
+            assertThat(send(m2.copy().PUT(HttpRequest.BodyPublishers.ofByteArray(v2.write()))).statusCode()).isEqualTo(201);
+            assertThat(io.kernelhub.hub.manifest.MavenMetadata.parse(Files.readAllBytes(root.resolve("org/m/maven-metadata.xml")))
+                    .versions()).extracting(Object::toString).containsExactly("1.0.0", "2.0.0");
 
             assertThatThrownBy(() -> new HttpHubTarget(s.uri(), "wrong").put("org/k/x", new byte[] {1}))
                     .isInstanceOf(HubException.class).hasMessageContaining("KERNELHUB_TOKEN");

@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
@@ -48,8 +49,11 @@ public final class SafeExtractor {
                 if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
                     throw refused(archive, "entry '" + name + "' is a device or FIFO");
                 }
-                if (!e.isDirectory() && !e.isFile()) {
-                    throw refused(archive, "entry '" + name + "' is neither a file nor a directory");
+                // only plain files and directories (isFile() is true for contiguous, sparse and unknown types too)
+                byte flag = e.getLinkFlag();
+                if (!e.isDirectory() && flag != TarConstants.LF_NORMAL && flag != TarConstants.LF_OLDNORM) {
+                    throw refused(archive, "entry '" + name + "' is neither a plain file nor a directory (type '"
+                            + (char) flag + "')");
                 }
                 if (!seen.add(clean)) {
                     throw refused(archive, "entry '" + name + "' appears twice");
@@ -75,12 +79,9 @@ public final class SafeExtractor {
                 if (!parent.toRealPath().startsWith(root.toRealPath())) {
                     throw refused(archive, "entry '" + name + "' would be written outside the target directory");
                 }
-                try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                        LinkOption.NOFOLLOW_LINKS)) {
-                    long copied = tar.transferTo(out);
-                    if (copied != e.getSize()) {
-                        throw refused(archive, "entry '" + name + "' is truncated");
-                    }
+                long copied = copyEntry(tar, target, into);
+                if (copied != e.getSize()) {
+                    throw refused(archive, "entry '" + name + "' is truncated");
                 }
                 if ((e.getMode() & 0111) != 0) {
                     target.toFile().setExecutable(true, false);
@@ -94,6 +95,31 @@ public final class SafeExtractor {
         } catch (IOException | RuntimeException ex) {
             throw new HubException("cannot unpack " + archive.getFileName() + ": it is not a valid .tar.gz (" + ex.getMessage()
                     + "). The download may be corrupt; it was not cached.", ex);
+        }
+    }
+
+    /** Write errors (disk full, permissions) are the cache's problem, not the archive's: say so. */
+    private static long copyEntry(TarArchiveInputStream tar, Path target, Path into) throws IOException {
+        OutputStream out;
+        try {
+            out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            throw new HubException("cannot write into the cache (" + into + "): " + e + ". Check free space and "
+                    + "permissions of KERNELHUB_HOME.", e);
+        }
+        try (out) {
+            byte[] buf = new byte[1 << 16];
+            long total = 0;
+            for (int n; (n = tar.read(buf)) > 0; ) {
+                try {
+                    out.write(buf, 0, n);
+                } catch (IOException e) {
+                    throw new HubException("cannot write into the cache (" + into + "): " + e + ". Check free space and "
+                            + "permissions of KERNELHUB_HOME.", e);
+                }
+                total += n;
+            }
+            return total;
         }
     }
 

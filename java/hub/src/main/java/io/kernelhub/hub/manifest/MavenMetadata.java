@@ -72,7 +72,7 @@ public record MavenMetadata(String org, String name, List<Version> versions) {
             f.setExpandEntityReferences(false);
             f.setNamespaceAware(false);
             DocumentBuilder b = f.newDocumentBuilder();
-            b.setErrorHandler(null);
+            b.setErrorHandler(new org.xml.sax.helpers.DefaultHandler()); // errors become exceptions, not stderr noise
             doc = b.parse(new ByteArrayInputStream(xml));
         } catch (Exception e) { // SAXException, IOException, ParserConfigurationException alike
             throw new ManifestException("maven-metadata.xml is not well-formed XML: " + e.getMessage());

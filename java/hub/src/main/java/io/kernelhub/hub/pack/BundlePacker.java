@@ -3,6 +3,7 @@ package io.kernelhub.hub.pack;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kernelhub.core.version.Version;
 import io.kernelhub.hub.Digests;
+import io.kernelhub.hub.FileModes;
 import io.kernelhub.hub.HubException;
 import io.kernelhub.hub.manifest.HubLayout;
 import io.kernelhub.hub.manifest.KernelManifest;
@@ -113,6 +114,7 @@ public final class BundlePacker {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 writeArchive(vd, out);
             }
+            FileModes.makeReadable(tmp);
             Files.move(tmp, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
@@ -216,6 +218,7 @@ public final class BundlePacker {
         Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
         try {
             Files.write(tmp, data);
+            FileModes.makeReadable(tmp);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

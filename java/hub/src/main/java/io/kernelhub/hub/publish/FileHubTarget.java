@@ -40,10 +40,24 @@ public record FileHubTarget(Path root) implements HubTarget {
         }
     }
 
+    /** Published files never change (only maven-metadata.xml does): different bytes at an existing path are refused. */
+    private static void refuseChange(Path p, java.util.function.Supplier<Boolean> same) {
+        if (Files.exists(p) && !p.getFileName().toString().equals("maven-metadata.xml") && !same.get()) {
+            throw new HubException(p + " is already published with different content; published files never change");
+        }
+    }
+
     @Override
     public void put(String path, byte[] data) {
         Path p = resolve(path);
         try {
+            refuseChange(p, () -> {
+                try {
+                    return java.util.Arrays.equals(Files.readAllBytes(p), data);
+                } catch (IOException e) {
+                    return false;
+                }
+            });
             Files.createDirectories(p.getParent());
             BundlePacker.writeAtomically(p, data);
         } catch (IOException e) {
@@ -55,10 +69,18 @@ public record FileHubTarget(Path root) implements HubTarget {
     public void put(String path, Path file) {
         Path p = resolve(path);
         try {
+            refuseChange(p, () -> {
+                try {
+                    return Files.mismatch(p, file) == -1;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
             Files.createDirectories(p.getParent());
             Path tmp = Files.createTempFile(p.getParent(), "." + p.getFileName(), ".tmp");
             try {
                 Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
+                io.kernelhub.hub.FileModes.makeReadable(tmp);
                 Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(tmp);

@@ -45,6 +45,13 @@ public final class Publisher {
     }
 
     public Outcome publishPacked(BundlePacker.Packed packed, HubTarget hub) {
+        // the existence check and every upload under one lock: two publishers of one version cannot interleave files
+        Outcome[] out = new Outcome[1];
+        hub.withKernelLock(packed.manifest().org(), packed.manifest().name(), () -> out[0] = publishLocked(packed, hub));
+        return out[0];
+    }
+
+    private Outcome publishLocked(BundlePacker.Packed packed, HubTarget hub) {
         KernelManifest m = packed.manifest();
         String mpath = HubLayout.manifest(m.org(), m.name(), m.version());
         Optional<byte[]> existing = hub.get(mpath);
@@ -60,17 +67,17 @@ public final class Publisher {
                     + "kernel's CMakeLists.txt and rebuild.");
         }
         String dirPath = HubLayout.versionDir(m.org(), m.name(), m.version());
-        for (VariantEntry v : m.variants()) {
-            hub.put(dirPath + v.archive(), packed.versionDir().resolve(v.archive()));
-            hub.put(dirPath + v.archive() + ".sha256", packed.versionDir().resolve(v.archive() + ".sha256"));
-        }
         byte[] mbytes;
         try {
             mbytes = Files.readAllBytes(packed.manifestFile());
         } catch (IOException e) {
             throw new HubException("cannot read " + packed.manifestFile() + ": " + e, e);
         }
-        Optional<ManifestSignature> sig = keys.sign(mbytes);
+        Optional<ManifestSignature> sig = keys.sign(mbytes); // before any upload: a signing failure leaves nothing
+        for (VariantEntry v : m.variants()) {
+            hub.put(dirPath + v.archive(), packed.versionDir().resolve(v.archive()));
+            hub.put(dirPath + v.archive() + ".sha256", packed.versionDir().resolve(v.archive() + ".sha256"));
+        }
         if (sig.isPresent()) {
             hub.put(dirPath + m.fileName() + ".sig", sig.get().write());
         }
@@ -79,14 +86,13 @@ public final class Publisher {
         return new Outcome(m, hub.uri().toString(), false, sig.map(ManifestSignature::keyId).orElse(null));
     }
 
+    /** Adds the version to maven-metadata.xml (under the caller's lock; HTTP hubs merge on the server). */
     private static void ensureListed(HubTarget hub, KernelManifest m) {
-        hub.withKernelLock(m.org(), m.name(), () -> {
-            String path = HubLayout.metadata(m.org(), m.name());
-            MavenMetadata md = hub.get(path).map(MavenMetadata::parse).orElse(new MavenMetadata(m.org(), m.name(), List.of()));
-            if (!md.versions().contains(m.version())) {
-                hub.put(path, md.with(m.version()).write());
-            }
-        });
+        String path = HubLayout.metadata(m.org(), m.name());
+        MavenMetadata md = hub.get(path).map(MavenMetadata::parse).orElse(new MavenMetadata(m.org(), m.name(), List.of()));
+        if (!md.versions().contains(m.version())) {
+            hub.put(path, md.with(m.version()).write());
+        }
     }
 
     private static Map<String, String> digests(KernelManifest m) {

@@ -112,6 +112,12 @@ public final class HubServer implements AutoCloseable {
             }
         } catch (IOException e) {
             status = 499; // client went away mid-transfer
+        } catch (RuntimeException e) { // malformed headers or paths: a 400, never a dropped connection
+            try {
+                status = send(ex, 400, "bad request: " + e.getMessage() + "\n");
+            } catch (IOException | RuntimeException ignored) {
+                status = 400;
+            }
         } finally {
             ex.close();
             if (log != null) {
@@ -134,6 +140,10 @@ public final class HubServer implements AutoCloseable {
 
     private int get(HttpExchange ex, Path file, boolean head, long[] sent) throws IOException {
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            if (head) {
+                ex.sendResponseHeaders(404, -1);
+                return 404;
+            }
             return send(ex, 404, "not found\n");
         }
         long size = Files.size(file);
@@ -221,7 +231,22 @@ public final class HubServer implements AutoCloseable {
                 }
             }
             boolean mutable = file.getFileName().toString().equals("maven-metadata.xml");
+            io.kernelhub.hub.FileModes.makeReadable(tmp);
             synchronized (this) {
+                if (mutable) {
+                    // validated, and merged with what is there: two publishers of different versions lose none
+                    try {
+                        var merged = io.kernelhub.hub.manifest.MavenMetadata.parse(Files.readAllBytes(tmp));
+                        if (Files.exists(file)) {
+                            for (var v : io.kernelhub.hub.manifest.MavenMetadata.parse(Files.readAllBytes(file)).versions()) {
+                                merged = merged.with(v);
+                            }
+                        }
+                        Files.write(tmp, merged.write());
+                    } catch (io.kernelhub.hub.manifest.ManifestException e) {
+                        return send(ex, 400, "maven-metadata.xml: " + e.getMessage() + "\n");
+                    }
+                }
                 if (Files.exists(file) && !mutable) {
                     if (Files.mismatch(file, tmp) == -1) {
                         return send(ex, 200, "identical\n");

@@ -112,6 +112,11 @@ public record HttpHubSource(URI uri, RetryPolicy policy) implements HubSource {
                     return Optional.<byte[]>empty();
                 }
                 checkStatus(c, u);
+                if (c.getResponseCode() != 200) { // e.g. a redirect HttpURLConnection does not follow (http -> https)
+                    throw new Final(c.getResponseCode(), "HTTP " + c.getResponseCode() + " from " + u
+                            + (c.getHeaderField("Location") == null ? "" : " (Location: " + c.getHeaderField("Location")
+                            + "; configure that URL as the hub)"));
+                }
                 long len = c.getContentLengthLong();
                 if (len > maxBytes) {
                     throw new Final(200, u + " is " + len + " bytes, over the " + maxBytes + "-byte limit for this file");
@@ -149,14 +154,19 @@ public record HttpHubSource(URI uri, RetryPolicy policy) implements HubSource {
                 if (have > 0) {
                     c.setRequestProperty("Range", "bytes=" + have + "-");
                 }
+                if (c.getResponseCode() == 416 && have > 0) { // the partial file does not fit what the server has
+                    Files.delete(partial);
+                    throw new IOException("the server refused resuming at byte " + have + " (416); starting over");
+                }
                 checkStatus(c, u);
                 boolean append = false;
                 if (c.getResponseCode() == 206) {
                     Matcher m = CONTENT_RANGE.matcher(String.valueOf(c.getHeaderField("Content-Range")));
-                    append = m.matches() && Long.parseLong(m.group(1)) == have;
+                    append = m.matches() && Long.parseLong(m.group(1)) == have && have > 0;
                     if (!append) {
+                        Files.deleteIfExists(partial); // a resume that cannot work: the next attempt starts from 0
                         throw new IOException("server answered the range request from byte " + have
-                                + " with Content-Range " + c.getHeaderField("Content-Range"));
+                                + " with Content-Range " + c.getHeaderField("Content-Range") + "; starting over");
                     }
                 } else if (c.getResponseCode() != 200) {
                     throw new Final(c.getResponseCode(), "unexpected HTTP " + c.getResponseCode() + " from " + u);

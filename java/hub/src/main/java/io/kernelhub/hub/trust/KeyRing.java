@@ -111,7 +111,16 @@ public final class KeyRing {
             Signature s = Signature.getInstance("Ed25519");
             s.initSign(key);
             s.update(manifest);
-            return Optional.of(new ManifestSignature(keyId(parsePublic(Files.readString(pub), pub.toString())), s.sign()));
+            byte[] signature = s.sign();
+            PublicKey pk = parsePublic(Files.readString(pub), pub.toString());
+            Signature check = Signature.getInstance("Ed25519");
+            check.initVerify(pk);
+            check.update(manifest);
+            if (!check.verify(signature)) { // never publish signatures nobody can verify
+                throw new HubException(priv + " and " + pub + " are not a key pair: the signature does not verify with the "
+                        + "public key. Recreate them with kernelhub keygen.");
+            }
+            return Optional.of(new ManifestSignature(keyId(pk), signature));
         } catch (GeneralSecurityException | IOException e) {
             throw new HubException("cannot sign with " + priv + ": " + e + ". Recreate the key with kernelhub keygen.", e);
         }

@@ -35,6 +35,7 @@ class HostileArchiveTest {
         HARD_LINK("hard link", t -> link(t, "libk.so", "/etc/passwd", TarConstants.LF_LINK)),
         CHAR_DEVICE("device", t -> special(t, "tty", TarConstants.LF_CHR)),
         FIFO("device or FIFO", t -> special(t, "pipe", TarConstants.LF_FIFO)),
+        CONTIGUOUS("neither a plain file nor a directory", t -> special(t, "contig", TarConstants.LF_CONTIG)),
         TOO_MANY_ENTRIES("more than 20 entries", t -> {
             for (int i = 0; i < 25; i++) file(t, "f" + i, "x");
         }),
