@@ -407,7 +407,8 @@ public final class AttentionRequest {
 
     /** First key query i of a sequence (lengths sq, sk) may see. */
     public int firstKey(int i, int sq, int sk) {
-        return windowLeft < 0 ? 0 : Math.max(0, i + sk - sq - windowLeft);
+        // long: a window near Integer.MAX_VALUE must not wrap around (it means "no limit" in effect)
+        return windowLeft < 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, Math.max(0L, (long) i + sk - sq - windowLeft));
     }
 
     /** One past the last key query i of a sequence (lengths sq, sk) may see; <= firstKey when none. */

@@ -150,4 +150,15 @@ class AttentionRequestTest {
                 "batch + 1");
         rejects(AttentionRequest.builder(q, k, k).cuSeqlens(new int[] {0, 10}, null), "both cu_seqlens_q and cu_seqlens_k");
     }
+
+    @Test
+    void hugeWindowsDoNotWrapAround() {
+        AttentionRequest r = AttentionRequest.builder(t(DType.F32, 1, 4, 1, 8), t(DType.F32, 1, 2, 1, 8), t(DType.F32, 1, 2, 1, 8))
+                .window(Integer.MAX_VALUE, Integer.MAX_VALUE).build();
+        // seq_q 4 > seq_k 2: shift -2; a window of "everything" leaves every key visible to every row
+        for (int i = 0; i < 4; i++) {
+            org.assertj.core.api.Assertions.assertThat(r.firstKey(i, 4, 2)).isZero();
+            org.assertj.core.api.Assertions.assertThat(r.endKey(i, 4, 2)).isEqualTo(2);
+        }
+    }
 }
