@@ -42,10 +42,14 @@ public final class ProcessLocks {
             return () -> {
                 try {
                     fl.release();
-                    channel.close();
                 } catch (IOException ignored) {
-                    // closing the channel releases the lock anyway
+                    // closing the channel below releases the lock anyway
                 } finally {
+                    try {
+                        channel.close();
+                    } catch (IOException ignored) {
+                        // nothing more to release
+                    }
                     local.unlock();
                 }
             };

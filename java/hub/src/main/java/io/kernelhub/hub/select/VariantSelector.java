@@ -87,11 +87,19 @@ public final class VariantSelector {
         }
         Requirements r = v.requirements();
         if (r.glibcMax() != null && !r.glibcMax().isBlank()) {
-            Version need = MachineProbe.parseGlibc(r.glibcMax());
+            Version need;
+            try {
+                need = MachineProbe.parseGlibc(r.glibcMax());
+            } catch (IllegalArgumentException e) {
+                need = null;
+            }
+            if (need == null) {
+                return "records an unreadable glibc_max '" + r.glibcMax() + "' (the bundle's manifest is broken)";
+            }
             if (machine.glibc() == null) {
                 return "needs glibc >= " + r.glibcMax() + "; this machine's C library is not glibc";
             }
-            if (need != null && machine.glibc().compareTo(need) < 0) {
+            if (machine.glibc().compareTo(need) < 0) {
                 return "needs glibc >= " + r.glibcMax() + " (the newest symbol version it references); this machine has "
                         + machine.glibc().major() + "." + machine.glibc().minor();
             }

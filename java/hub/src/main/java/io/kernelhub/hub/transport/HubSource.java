@@ -40,7 +40,14 @@ public sealed interface HubSource permits FileHubSource, HttpHubSource {
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
         return switch (scheme) {
-            case "file" -> new FileHubSource(uri);
+            case "file" -> {
+                try {
+                    Path.of(uri); // file:relative or file://host/... cannot name a local directory
+                } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+                    throw new HubException("bad hub URL '" + url + "': " + e.getMessage() + ". Use file:///ABSOLUTE/DIR");
+                }
+                yield new FileHubSource(uri);
+            }
             case "http", "https" -> new HttpHubSource(uri, policy);
             default -> throw new HubException("bad hub URL '" + url + "': scheme '" + scheme + "' is not supported. "
                     + "Use file:///DIR, http://HOST:PORT/PATH or https://...");

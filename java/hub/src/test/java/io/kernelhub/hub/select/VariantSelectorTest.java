@@ -152,6 +152,15 @@ class VariantSelectorTest {
     }
 
     @Test
+    void anUnreadableGlibcCeilingIsAReasonNotACrash() {
+        for (String bad : new String[] {"2.x", "-1.5", "glibc"}) {
+            Selection s = select(machine(new CudaStatus.Unavailable("none")), cpu(bad, "x86-64"));
+            assertThat(s.chosen()).isEmpty();
+            assertThat(reason(s, "cpu-x86_64-linux")).contains("unreadable glibc_max");
+        }
+    }
+
+    @Test
     void missingCpuFeatureIsRejectedAndTheBaselineBuildChosen() {
         VariantEntry v4 = variant("cpu-x86_64-linux", Requirements.cpu("2.28", List.of("x86-64-v4")));
         Selection s = select(machine(new CudaStatus.Unavailable("none")), v4);
