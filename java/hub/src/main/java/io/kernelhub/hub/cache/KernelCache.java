@@ -127,16 +127,25 @@ public final class KernelCache {
             Path tmp = Files.createDirectories(root.resolve("tmp")).resolve(sha256 + "-" + UUID.randomUUID());
             Files.createDirectory(tmp);
             try {
-                SafeExtractor.extract(partial, tmp, limits);
+                try {
+                    SafeExtractor.extract(partial, tmp, limits);
+                } catch (HubException refused) {
+                    Files.deleteIfExists(partial); // a refused archive leaves nothing behind
+                    throw refused;
+                }
                 Receipt receipt = new Receipt(sha256, got_size, source, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
                         listFiles(tmp));
                 receipt.write(tmp);
                 Files.createDirectories(existing.getParent());
                 Files.move(tmp, existing, StandardCopyOption.ATOMIC_MOVE);
-                Files.deleteIfExists(partial);
+                deleteQuietly(partial); // installed: a leftover download is only litter now
                 return new CacheEntry(sha256, existing, receipt);
             } finally {
-                deleteTree(tmp);
+                try {
+                    deleteTree(tmp);
+                } catch (IOException cleanup) {
+                    // never hide the error that got us here; prune removes leftovers
+                }
             }
         } catch (IOException e) {
             throw new HubException("cannot install " + source + " into the cache at " + root + ": " + e
@@ -237,7 +246,10 @@ public final class KernelCache {
             }
             if (keep != null) {
                 for (EntryStatus e : entries(false)) {
-                    if (!keep.contains(e.sha256())) {
+                    if (!SHA.matcher(e.sha256()).matches()) {
+                        deleteTree(e.dir()); // not an entry kernelhub made
+                        removed.add(e.dir());
+                    } else if (!keep.contains(e.sha256())) {
                         evict(e.sha256());
                         removed.add(e.dir());
                     }
@@ -248,6 +260,14 @@ public final class KernelCache {
             throw new HubException("cannot prune the cache at " + root + ": " + e, e);
         }
         return removed;
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // prune removes it later
+        }
     }
 
     private void moveToTrash(Path dir) throws IOException {

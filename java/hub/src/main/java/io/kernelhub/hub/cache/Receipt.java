@@ -60,11 +60,15 @@ public record Receipt(String archiveSha256, long archiveSize, String source, Str
             if (n.get("files") instanceof List<?> fs) {
                 for (Object o : fs) {
                     Map<?, ?> f = (Map<?, ?>) o;
-                    files.add(new FileRecord((String) f.get("path"), (Long) f.get("size"), (String) f.get("sha256")));
+                    files.add(new FileRecord((String) f.get("path"), f.get("size") instanceof Long l ? l : -1,
+                            (String) f.get("sha256")));
                 }
             }
-            return new Receipt((String) n.get("archive_sha256"), (Long) n.get("archive_size"), String.valueOf(n.get("source")),
-                    String.valueOf(n.get("installed_at")), files);
+            if (!(n.get("archive_sha256") instanceof String sha) || !(n.get("archive_size") instanceof Long size)
+                    || files.stream().anyMatch(f -> f.path() == null || f.size() < 0 || f.sha256() == null)) {
+                return null; // a damaged receipt: the entry is not trusted and gets reinstalled
+            }
+            return new Receipt(sha, size, String.valueOf(n.get("source")), String.valueOf(n.get("installed_at")), files);
         } catch (IOException | RuntimeException e) {
             return null;
         }

@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -128,9 +127,8 @@ public final class HubServer implements AutoCloseable {
     }
 
     private Path resolve(URI uri) {
-        String raw = uri.getRawPath();
-        if (raw == null || raw.contains("\0")) return null;
-        String path = URLDecoder.decode(raw, StandardCharsets.UTF_8);
+        String path = uri.getPath(); // percent-decoded as a URI path ('+' stays '+')
+        if (path == null || path.contains("\0")) return null;
         for (String seg : path.split("/")) {
             if (seg.equals("..") || seg.startsWith(".") && !seg.isEmpty() && !seg.equals(".")) return null; // no dotfiles
         }

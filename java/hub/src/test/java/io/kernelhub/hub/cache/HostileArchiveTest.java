@@ -120,6 +120,7 @@ class HostileArchiveTest {
         try (Stream<Path> left = Files.list(root.resolve("tmp"))) {
             assertThat(left.toList()).as("temp dirs are removed").isEmpty();
         }
+        assertThat(root.resolve("downloads").resolve(sha + ".part")).as("the refused download is not kept").doesNotExist();
         // nothing written anywhere outside the cache root
         try (Stream<Path> all = Files.walk(tmp)) {
             assertThat(all.filter(p -> !p.startsWith(root) && !p.equals(tmp) && !p.equals(tmp.resolve("home"))).toList()).isEmpty();
