@@ -288,8 +288,12 @@ public final class HubClient {
 
     /** Downloads (or finds in the cache) the chosen variant. */
     public Installed install(Resolution r) {
+        return install(r, r.selection().chosen().orElseThrow(() -> new HubException(noVariantMessage(r))));
+    }
+
+    /** Downloads (or finds in the cache) one variant of a resolved version (e.g. the CPU fallback). */
+    public Installed install(Resolution r, VariantEntry v) {
         KernelManifest m = r.manifest();
-        VariantEntry v = r.selection().chosen().orElseThrow(() -> new HubException(noVariantMessage(r)));
         if (lock != null) {
             lock.entry(m.id()).ifPresent(e -> {
                 String want = e.variants().get(v.name());

@@ -8,22 +8,38 @@ import io.kernelhub.bridge.LocalKernels;
 import io.kernelhub.bridge.generated.kernelhub_h;
 import io.kernelhub.core.attention.AttentionImplementation;
 import io.kernelhub.core.attention.AttentionInterface;
+import io.kernelhub.core.attention.DeviceDispatch;
 import io.kernelhub.core.attention.HubKernelId;
 import io.kernelhub.core.attention.HubResolver;
 import io.kernelhub.hub.select.MachineProbe;
+import io.kernelhub.hub.select.MachineProfile;
+import io.kernelhub.hub.select.Selection;
+import io.kernelhub.hub.select.VariantSelector;
 import io.kernelhub.hub.transport.TransferListener;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * The registry's resolver when the hub module is installed (found through ServiceLoader):
- * ids named in {@code KERNELHUB_LOCAL_KERNELS} load from their local build; every other id is
- * resolved through the hubs, installed into the cache, loaded, and its ops registered.
+ * ids named in {@code KERNELHUB_LOCAL_KERNELS} load from their local build, every other id is
+ * resolved through the hubs and installed into the cache; both go through the same variant
+ * selection. When a CUDA variant is chosen and a CPU variant fits too, both load, and each op
+ * name becomes one implementation that runs CPU tensors on the CPU build and CUDA tensors on the
+ * CUDA build ({@link DeviceDispatch}).
  */
 public final class HubKernelResolver implements HubResolver {
+
+    private static final System.Logger LOG = System.getLogger("io.kernelhub.hub");
 
     private final HubSettings settings;
     private final LocalKernels local;
     private final TransferListener listener;
+    private final Supplier<MachineProfile> machine;
     /** One load per library and registration prefix. */
     private final ConcurrentHashMap<String, LoadedBundle> loaded = new ConcurrentHashMap<>();
 
@@ -33,9 +49,16 @@ public final class HubKernelResolver implements HubResolver {
     }
 
     public HubKernelResolver(HubSettings settings, LocalKernels local, TransferListener listener) {
+        this(settings, local, listener, MachineProbe::current);
+    }
+
+    /** @param machine the machine selection is made for (tests pass synthetic ones) */
+    public HubKernelResolver(HubSettings settings, LocalKernels local, TransferListener listener,
+            Supplier<MachineProfile> machine) {
         this.settings = settings;
         this.local = local;
         this.listener = listener;
+        this.machine = machine;
     }
 
     @Override
@@ -43,34 +66,7 @@ public final class HubKernelResolver implements HubResolver {
         return 10;
     }
 
-    /**
-     * A local build: its variants go through the same device-aware selection as downloads (so a
-     * machine with a GPU loads the CUDA variant, one without loads the CPU one).
-     */
-    private AttentionImplementation resolveLocal(HubKernelId id, java.nio.file.Path dir, AttentionInterface registry) {
-        LocalBuild build = LocalBuild.read(dir);
-        if (build == null) {
-            return new LocalKernelResolver(local).resolve(id, registry); // its message says what is missing
-        }
-        io.kernelhub.hub.select.Selection sel = new io.kernelhub.hub.select.VariantSelector(MachineProbe.current(),
-                kernelhub_h.KH_ABI_VERSION(), 0).select(build.manifest());
-        if (sel.chosen().isEmpty()) {
-            StringBuilder b = new StringBuilder("no variant of the local build " + dir + " fits this machine:");
-            sel.rejected().forEach(r -> b.append("\n  ").append(r.variant()).append(": ").append(r.reason()));
-            throw new HubException(b + "\nBuild it on this machine: kernelhub build " + dir);
-        }
-        java.nio.file.Path lib = build.library(sel.chosen().get().name());
-        String prefix = id.kernel() + (id.versionSpec() == null ? "" : "@" + id.versionSpec());
-        try {
-            LoadedBundle bundle = loaded.computeIfAbsent(lib + "|" + prefix, k -> BundleLoader.load(lib, prefix));
-            return bundle.registerAndFind(registry, id.op());
-        } catch (BundleLoadException e) {
-            throw new HubException("the local build " + lib + " (" + sel.chosen().get().name() + ") does not load: "
-                    + e.getMessage(), e);
-        }
-    }
-
-    /** A client with this resolver's settings, for the current machine. */
+    /** A client with these settings, for the current machine. */
     public static HubClient client(HubSettings settings, TransferListener listener) {
         return new HubClient(settings, MachineProbe::current, kernelhub_h.KH_ABI_VERSION(), listener);
     }
@@ -80,15 +76,79 @@ public final class HubKernelResolver implements HubResolver {
         if (local.directoryFor(id).isPresent()) {
             return resolveLocal(id, local.directoryFor(id).get(), registry);
         }
-        HubClient.Installed inst = client(settings, listener).fetch(id);
-        String prefix = id.kernel() + (id.versionSpec() == null ? "" : "@" + id.versionSpec());
-        try {
-            LoadedBundle bundle = loaded.computeIfAbsent(inst.library() + "|" + prefix,
-                    k -> BundleLoader.load(inst.library(), prefix));
-            return bundle.registerAndFind(registry, id.op());
-        } catch (BundleLoadException e) {
-            throw new HubException("resolved " + id + " to " + inst.resolution().manifest().version() + " "
-                    + inst.variant().name() + " (" + inst.library() + "), but it does not load: " + e.getMessage(), e);
+        HubClient client = new HubClient(settings, machine, kernelhub_h.KH_ABI_VERSION(), listener);
+        Resolution r = client.resolve(id);
+        HubClient.Installed inst = client.install(r);
+        List<Path> libraries = new ArrayList<>(List.of(inst.library()));
+        if (r.selection().cpuFallback().isPresent()) {
+            try {
+                libraries.add(client.install(r, r.selection().cpuFallback().get()).library());
+            } catch (HubException e) {
+                LOG.log(System.Logger.Level.WARNING, "the CPU variant of " + id + " is unavailable (" + e.getMessage()
+                        + "); CPU tensors need another implementation");
+            }
         }
+        return register(id, libraries, registry, "resolved " + id + " to " + r.manifest().version() + " "
+                + inst.variant().name());
+    }
+
+    /** A local build, through the same device-aware selection as downloads. */
+    private AttentionImplementation resolveLocal(HubKernelId id, Path dir, AttentionInterface registry) {
+        LocalBuild build = LocalBuild.read(dir);
+        if (build == null) {
+            return new LocalKernelResolver(local).resolve(id, registry); // its message says what is missing
+        }
+        Selection sel = new VariantSelector(machine.get(), kernelhub_h.KH_ABI_VERSION(), 0).select(build.manifest());
+        if (sel.chosen().isEmpty()) {
+            StringBuilder b = new StringBuilder("no variant of the local build " + dir + " fits this machine:");
+            sel.rejected().forEach(x -> b.append("\n  ").append(x.variant()).append(": ").append(x.reason()));
+            throw new HubException(b + "\nBuild it on this machine: kernelhub build " + dir);
+        }
+        List<Path> libraries = new ArrayList<>(List.of(build.library(sel.chosen().get().name())));
+        sel.cpuFallback().ifPresent(v -> libraries.add(build.library(v.name())));
+        return register(id, libraries, registry, "the local build " + dir + " chose " + sel.chosen().get().name());
+    }
+
+    /**
+     * Loads each library (the chosen variant first, then its CPU fallback) and registers one
+     * implementation per name; a name the libraries provide on different devices dispatches by
+     * device.
+     */
+    private AttentionImplementation register(HubKernelId id, List<Path> libraries, AttentionInterface registry, String what) {
+        String prefix = id.kernel() + (id.versionSpec() == null ? "" : "@" + id.versionSpec());
+        Map<String, List<AttentionImplementation>> byName = new LinkedHashMap<>();
+        for (Path lib : libraries) {
+            LoadedBundle bundle;
+            try {
+                bundle = loaded.computeIfAbsent(lib + "|" + prefix, k -> BundleLoader.load(lib, prefix));
+            } catch (BundleLoadException e) {
+                if (lib.equals(libraries.getFirst())) {
+                    throw new HubException(what + " (" + lib + "), but it does not load: " + e.getMessage(), e);
+                }
+                LOG.log(System.Logger.Level.WARNING, "the CPU fallback " + lib + " does not load: " + e.getMessage());
+                continue;
+            }
+            for (AttentionImplementation impl : bundle.implementations()) {
+                byName.computeIfAbsent(impl.name(), k -> new ArrayList<>()).add(impl);
+            }
+        }
+        String wantedName = id.op() == null ? prefix : prefix + ":" + id.op();
+        AttentionImplementation wanted = null;
+        for (Map.Entry<String, List<AttentionImplementation>> e : byName.entrySet()) {
+            AttentionImplementation combined;
+            try {
+                combined = DeviceDispatch.combine(e.getKey(), e.getValue());
+            } catch (IllegalArgumentException sameDevice) {
+                combined = e.getValue().getFirst(); // two ops on one device: the chosen variant's
+            }
+            registry.register(combined);
+            if (e.getKey().equals(wantedName)) {
+                wanted = combined;
+            }
+        }
+        if (wanted == null) {
+            throw new HubException("kernel " + prefix + " has no op '" + id.op() + "'; its ops: " + byName.keySet());
+        }
+        return wanted;
     }
 }

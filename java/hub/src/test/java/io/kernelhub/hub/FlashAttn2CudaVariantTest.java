@@ -121,4 +121,22 @@ class FlashAttn2CudaVariantTest {
         assertThat(AccuracyCheck.check(r, registry.attend(ID, r)).ok()).isTrue();
         assertThat(registry.get(ID).capabilities().devices()).containsExactly(Device.Kind.CPU);
     }
+
+    @Test
+    void onAGpuMachineTheCudaBuildIsChosenAndCpuTensorsStillRunOnTheCpuBuild() {
+        assumeTrue(CudaDriver.status() instanceof CudaStatus.Unavailable, "this machine has a real CUDA device");
+        // a machine that looks like an H200 to selection; the real driver is absent, so CUDA calls fail cleanly
+        io.kernelhub.hub.select.MachineProfile h200 = MachineProbe.currentWithoutCuda("unused").withCuda(
+                new CudaStatus.Available(13000, List.of(new io.kernelhub.device.CudaDevice(0, "H200", 9, 0, 141L << 30, 132))));
+        AttentionInterface registry = AttentionInterface.standalone();
+        registry.setHubResolver(new HubKernelResolver(HubSettings.from(java.util.Map.of("KERNELHUB_HOME",
+                Path.of("target/unused-home").toAbsolutePath().toString())), LocalKernels.parse(ID + "=" + build),
+                TransferListener.NONE, () -> h200));
+        AttentionImplementation impl = registry.get(ID);
+        assertThat(impl.capabilities().devices()).containsExactlyInAnyOrder(Device.Kind.CPU, Device.Kind.CUDA);
+        AttentionRequest onCpu = AttentionCase.grid().get(7).request();
+        assertThat(AccuracyCheck.check(onCpu, registry.attend(ID, onCpu)).ok()).isTrue();
+        assertThatThrownBy(() -> registry.attend(ID, cudaRequest(0x7f0000000000L, 128)))
+                .isInstanceOf(NativeKernelException.class).hasMessageContaining("no CUDA device");
+    }
 }

@@ -12,8 +12,11 @@ import java.util.Optional;
  * @param match    how the chosen variant fits (exact SASS, compatible SASS, PTX, CPU)
  * @param detail   one line on why it fits (e.g. "SASS sm_90 for device 0, NVIDIA H200 (sm_90)")
  * @param rejected the other variants, each with its reason
+ * @param cpuFallback when a CUDA variant is chosen, the best CPU variant that also fits (loaded
+ *                 beside it so CPU tensors keep working on GPU machines)
  */
-public record Selection(Optional<VariantEntry> chosen, Match match, String detail, List<Rejection> rejected) {
+public record Selection(Optional<VariantEntry> chosen, Match match, String detail, List<Rejection> rejected,
+        Optional<VariantEntry> cpuFallback) {
 
     public Selection {
         rejected = List.copyOf(rejected);

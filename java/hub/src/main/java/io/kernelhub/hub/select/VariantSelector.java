@@ -67,14 +67,16 @@ public final class VariantSelector {
         fits.sort(Comparator.comparing(Fit::match).thenComparing(Comparator.comparingInt(Fit::toolkit).reversed())
                 .thenComparing(Comparator.comparingInt(Fit::sm).reversed()));
         if (fits.isEmpty()) {
-            return new Selection(Optional.empty(), null, null, rejected);
+            return new Selection(Optional.empty(), null, null, rejected, Optional.empty());
         }
         Fit best = fits.getFirst();
         for (Fit other : fits.subList(1, fits.size())) {
             rejected.add(new Rejection(other.variant().name(), "fits too (" + other.match() + "), but "
                     + best.variant().name() + " is preferred (" + best.match() + ")"));
         }
-        return new Selection(Optional.of(best.variant()), best.match(), best.detail(), rejected);
+        Optional<VariantEntry> cpu = best.match() == Match.CPU ? Optional.empty()
+                : fits.stream().filter(f -> f.match() == Match.CPU).map(Fit::variant).findFirst();
+        return new Selection(Optional.of(best.variant()), best.match(), best.detail(), rejected, cpu);
     }
 
     private String commonRejection(VariantEntry v) {

@@ -89,6 +89,8 @@ class VariantSelectorTest {
         assertThat(s.chosen()).map(VariantEntry::name).contains(expected);
         assertThat(s.match()).isEqualTo(match);
         assertThat(s.rejected()).extracting(Selection.Rejection::variant).doesNotContain(expected).hasSize(3);
+        // the CPU build loads beside the CUDA one, so CPU tensors keep working on this machine
+        assertThat(s.cpuFallback()).map(VariantEntry::name).contains("cpu-x86_64-linux");
     }
 
     @Test
@@ -96,6 +98,7 @@ class VariantSelectorTest {
         Selection s = select(machine(gpu(13000, 75)), release());
         assertThat(s.chosen()).map(VariantEntry::name).contains("cpu-x86_64-linux");
         assertThat(s.match()).isEqualTo(Match.CPU);
+        assertThat(s.cpuFallback()).isEmpty(); // the CPU build is the choice itself
         assertThat(reason(s, "cu130-x86_64-linux")).contains("none runs on device 0").contains("sm_75");
     }
 
