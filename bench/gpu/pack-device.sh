@@ -18,7 +18,7 @@ cp java/cli/target/kernelhub.jar "$DEV/kernelhub.jar"
 ./kernelhub check "$DEV/flash-attn2-build" >&2
 rm -rf "$DEV/flash-attn2-build/.cmake"   # build intermediates: only the variants travel
 # no java.desktop (the HTML reports' plots) to stay under the 64 MiB the device tool carries:
-# the GPU run writes JUnit and JSON; HTML can be drawn from the JSON here
+# the GPU run writes JUnit and JSON; draw the HTML here with: kernelhub report OUT/validate-cuda.json --html FILE
 bash ../shared/device/pack-jre.sh "$DEV" jdk.httpserver
 cp bench/gpu/run-device.sh bench/gpu/torch_sdpa.py "$DEV/"
 du -sh "$DEV"

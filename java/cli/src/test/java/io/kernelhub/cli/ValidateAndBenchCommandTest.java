@@ -27,6 +27,11 @@ class ValidateAndBenchCommandTest {
         JsonNode j = new ObjectMapper().readTree(json.toFile());
         assertThat(j.path("passed").asBoolean()).isTrue();
         assertThat(j.path("counts").path("total").asInt()).isGreaterThan(30);
+        // the reports can be redrawn from the JSON alone (GPU runs write JSON; HTML is drawn elsewhere)
+        Path again = tmp.resolve("r/again.html");
+        Cli rep = Cli.run("report", json.toString(), "--html", again.toString());
+        assertThat(rep.exit()).as(rep.err()).isZero();
+        assertThat(Files.readString(again)).contains("data:image/png;base64,").contains("sdpa on cpu: passed");
     }
 
     @Test

@@ -38,6 +38,22 @@ public final class JsonReport {
         return n;
     }
 
+    /** Reads a summary written by {@link #write} (e.g. on a GPU machine) back into a report. */
+    public static ValidationReport read(Path file) throws IOException {
+        var n = new ObjectMapper().readTree(file.toFile());
+        if (n == null || !n.has("cases") || !n.has("implementation")) {
+            throw new IOException(file + " is not a kernelhub validate JSON summary");
+        }
+        java.util.List<io.kernelhub.validate.run.CaseResult> cases = new java.util.ArrayList<>();
+        for (var c : n.path("cases")) {
+            cases.add(ResultCodec.fromJson(c.toString()));
+        }
+        return new ValidationReport(n.path("kernel").asText(), n.path("implementation").asText(), n.path("description").asText(),
+                n.path("device").asText(), n.path("grid").asText(), n.path("dtypes").asText(), n.path("seed").asLong(),
+                n.path("isolated").asBoolean(), n.path("host").asText(), n.path("started_at").asText(),
+                n.path("seconds").asDouble(), cases);
+    }
+
     public static void write(ValidationReport r, Path file) throws IOException {
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), toNode(r));
     }
