@@ -33,11 +33,15 @@ final class TrustCommand implements Callable<Integer> {
         @Parameters(paramLabel = "FILE", description = "The publisher's signing.pub.")
         Path file;
 
+        @picocli.CommandLine.Option(names = "--org", split = ",", paramLabel = "ORG",
+                description = "Trust the key only for these orgs (ids org/name); default: any org.")
+        java.util.List<String> orgs = new java.util.ArrayList<>();
+
         @Override
         public Integer call() throws IOException {
             if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no such key file: " + file);
-            String id = new KeyRing(HubCommands.settings().keysDir()).trust(Files.readString(file));
-            spec.commandLine().getOut().println("trusted key " + id);
+            String id = new KeyRing(HubCommands.settings().keysDir()).trust(Files.readString(file), orgs);
+            spec.commandLine().getOut().println("trusted key " + id + (orgs.isEmpty() ? " for any org" : " for " + orgs));
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;
         }
@@ -52,8 +56,8 @@ final class TrustCommand implements Callable<Integer> {
         public Integer call() {
             KeyRing keys = new KeyRing(HubCommands.settings().keysDir());
             PrintWriter o = spec.commandLine().getOut();
-            keys.trusted().keySet().forEach(k -> o.println(k + (keys.signingKeyId().filter(k::equals).isPresent()
-                    ? "  (this machine's signing key)" : "")));
+            keys.trusted().keySet().forEach(k -> o.println(k + (keys.orgsOf(k).isEmpty() ? "  any org" : "  orgs " + keys.orgsOf(k))
+                    + (keys.signingKeyId().filter(k::equals).isPresent() ? "  (this machine's signing key)" : "")));
             o.flush();
             return ExitCodes.OK;
         }

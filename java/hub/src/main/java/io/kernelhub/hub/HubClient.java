@@ -185,7 +185,7 @@ public final class HubClient {
         boolean local = hub instanceof FileHubSource f && f.root().toAbsolutePath().normalize().equals(settings.localHub());
         if (sig.isPresent()) {
             try {
-                return "signed by key " + keys.verify(manifest, ManifestSignature.parse(sig.get()), what);
+                return "signed by key " + keys.verify(manifest, ManifestSignature.parse(sig.get()), what, id.org());
             } catch (HubException e) {
                 if (local && e.getMessage().contains("not among the trusted keys")) {
                     return "local hub (signed by a key not trusted here)";
@@ -268,7 +268,7 @@ public final class HubClient {
         boolean local = hub.equals(settings.localHub().toUri().toString());
         if (Files.exists(sig)) {
             try {
-                return "signed by key " + keys.verify(manifest, ManifestSignature.parse(Files.readAllBytes(sig)), what)
+                return "signed by key " + keys.verify(manifest, ManifestSignature.parse(Files.readAllBytes(sig)), what, id.org())
                         + " (cached)";
             } catch (HubException e) {
                 if (!local) throw new TrustException(e.getMessage());

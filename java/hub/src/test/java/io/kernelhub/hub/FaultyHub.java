@@ -23,7 +23,7 @@ import java.util.concurrent.Executors;
  */
 final class FaultyHub implements AutoCloseable {
 
-    enum Fault { ABORT_HALF, ERROR_503, STALL, CORRUPT, TRICKLE }
+    enum Fault { ABORT_HALF, ERROR_503, ERROR_503_RETRY_AFTER_1, STALL, CORRUPT, TRICKLE }
 
     private final Path root;
     private final HttpServer server;
@@ -80,7 +80,8 @@ final class FaultyHub implements AutoCloseable {
             }
             byte[] all = Files.readAllBytes(f);
             Fault fault = next(path);
-            if (fault == Fault.ERROR_503) {
+            if (fault == Fault.ERROR_503 || fault == Fault.ERROR_503_RETRY_AFTER_1) {
+                if (fault == Fault.ERROR_503_RETRY_AFTER_1) ex.getResponseHeaders().set("Retry-After", "1");
                 ex.sendResponseHeaders(503, -1);
                 return;
             }

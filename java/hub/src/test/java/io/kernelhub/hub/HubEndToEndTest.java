@@ -141,6 +141,15 @@ class HubEndToEndTest {
                     List.of(server.uri().toString()), false, false, null, null, FAST);
             assertThatThrownBy(() -> client(untrusting).resolve(HubKernelId.parse(ID)))
                     .hasMessageContaining("not among the trusted keys").hasMessageContaining("kernelhub trust add");
+            // a key trusted only for another org cannot vouch for test-org
+            Path scoped = work.resolve("scoped-" + System.nanoTime());
+            new KeyRing(scoped.resolve("keys")).trust(Files.readString(publisherKeys.resolve("signing.pub")), List.of("acme"));
+            HubSettings acmeOnly = new HubSettings(scoped, List.of(server.uri().toString()), false, false, null, null, FAST);
+            assertThatThrownBy(() -> client(acmeOnly).resolve(HubKernelId.parse(ID)))
+                    .isInstanceOf(HubClient.TrustException.class).hasMessageContaining("trusted only for [acme]");
+            new KeyRing(scoped.resolve("keys")).trust(Files.readString(publisherKeys.resolve("signing.pub")), List.of("acme",
+                    "test-org"));
+            assertThat(client(acmeOnly).resolve(HubKernelId.parse(ID)).trust()).startsWith("signed by key");
         }
         Path tampered = copyHub("tampered");
         Path mf = tampered.resolve(HubLayout.manifest("test-org", "hub-kernel", published.version()));
@@ -174,7 +183,11 @@ class HubEndToEndTest {
     void retriesServerErrorsAndStallsThenFailsClearly() throws IOException {
         try (FaultyHub fh = new FaultyHub(hub)) {
             HubSettings s = settings(fh.url());
-            fh.inject("maven-metadata.xml", FaultyHub.Fault.ERROR_503, FaultyHub.Fault.ERROR_503);
+            fh.inject("maven-metadata.xml", FaultyHub.Fault.ERROR_503, FaultyHub.Fault.ERROR_503_RETRY_AFTER_1);
+            long t0 = System.nanoTime();
+            client(s).resolve(HubKernelId.parse(ID));
+            // the test policy's own backoff is at most 50 ms: waiting a second means Retry-After was honoured
+            assertThat((System.nanoTime() - t0) / 1e6).isGreaterThan(950);
             fh.inject(".tar.gz", FaultyHub.Fault.STALL);
             assertThat(client(s).fetch(HubKernelId.parse(ID)).library()).isRegularFile();
 

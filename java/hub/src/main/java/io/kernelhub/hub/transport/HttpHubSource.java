@@ -49,6 +49,17 @@ public record HttpHubSource(URI uri, RetryPolicy policy) implements HubSource {
         }
     }
 
+    /** A retryable answer whose server said when to come back (Retry-After, in seconds). */
+    private static final class RetryLater extends IOException {
+        private static final long serialVersionUID = 1L;
+        final long millis;
+
+        RetryLater(String message, long millis) {
+            super(message);
+            this.millis = millis;
+        }
+    }
+
     private interface Attempt<T> {
         T run() throws IOException;
     }
@@ -70,8 +81,12 @@ public record HttpHubSource(URI uri, RetryPolicy policy) implements HubSource {
                             e);
                 }
                 listener.retrying(i, reason);
+                long wait = policy.backoff(i).toMillis();
+                if (e instanceof RetryLater later) {
+                    wait = Math.min(Math.max(wait, later.millis), 60_000); // honour the server, within a minute
+                }
                 try {
-                    Thread.sleep(policy.backoff(i).toMillis());
+                    Thread.sleep(wait);
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                     throw new HubException(what + ": interrupted while waiting to retry", ie);
@@ -95,6 +110,11 @@ public record HttpHubSource(URI uri, RetryPolicy policy) implements HubSource {
     private static void checkStatus(HttpURLConnection c, URI u) throws IOException {
         int s = c.getResponseCode();
         if (s >= 500 || s == 429) {
+            String after = c.getHeaderField("Retry-After");
+            if (after != null && after.trim().matches("\\d{1,6}")) {
+                throw new RetryLater("HTTP " + s + " from " + u + " (Retry-After " + after.trim() + " s)",
+                        Long.parseLong(after.trim()) * 1000);
+            }
             throw new IOException("HTTP " + s + " from " + u);
         }
         if (s >= 400) {

@@ -78,6 +78,38 @@ public final class KeyRing {
         return trust(parsePublic(publicKeyPem, "public key"));
     }
 
+    /**
+     * Trusts a public key for the given orgs only ({@code trusted/<key-id>.orgs}, one org per
+     * line): a publisher trusted for {@code acme} cannot sign {@code kernels-community/...}.
+     * Without orgs the key may sign any id.
+     */
+    public String trust(String publicKeyPem, java.util.List<String> orgs) {
+        String id = trust(publicKeyPem);
+        Path scope = dir.resolve("trusted").resolve(id + ".orgs");
+        try {
+            if (orgs.isEmpty()) {
+                Files.deleteIfExists(scope);
+            } else {
+                io.kernelhub.hub.pack.BundlePacker.writeAtomically(scope,
+                        (String.join("\n", orgs) + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new HubException("cannot write " + scope + ": " + e, e);
+        }
+        return id;
+    }
+
+    /** The orgs a trusted key may sign for, or empty for any. */
+    public java.util.List<String> orgsOf(String keyId) {
+        Path scope = dir.resolve("trusted").resolve(keyId + ".orgs");
+        try {
+            return Files.exists(scope) ? Files.readAllLines(scope).stream().map(String::trim).filter(l -> !l.isEmpty()).toList()
+                    : java.util.List.of();
+        } catch (IOException e) {
+            throw new HubException("cannot read " + scope + ": " + e, e);
+        }
+    }
+
     private String trust(PublicKey key) {
         String id = keyId(key);
         try {
@@ -151,6 +183,14 @@ public final class KeyRing {
      * @throws HubException when the key is not trusted or the signature does not verify
      */
     public String verify(byte[] manifest, ManifestSignature sig, String what) {
+        return verify(manifest, sig, what, null);
+    }
+
+    /**
+     * As {@link #verify(byte[], ManifestSignature, String)}, and the key must be trusted for
+     * {@code org} (when the key's trust is scoped to orgs).
+     */
+    public String verify(byte[] manifest, ManifestSignature sig, String what, String org) {
         PublicKey key = trusted().get(sig.keyId());
         if (key == null) {
             throw new HubException(what + " is signed by key " + sig.keyId() + ", which is not among the trusted keys in "
@@ -164,6 +204,11 @@ public final class KeyRing {
             if (!s.verify(sig.signature())) {
                 throw new HubException(what + ": the signature by key " + sig.keyId() + " does not match the manifest "
                         + "(it was altered after signing, or the signature belongs to another manifest). Refusing it.");
+            }
+            java.util.List<String> orgs = org == null ? java.util.List.of() : orgsOf(sig.keyId());
+            if (!orgs.isEmpty() && !orgs.contains(org)) {
+                throw new HubException(what + " is signed by key " + sig.keyId() + ", which is trusted only for " + orgs
+                        + ", not for '" + org + "'. Refusing it.");
             }
             return sig.keyId();
         } catch (GeneralSecurityException e) {
