@@ -197,6 +197,14 @@ class HubEndToEndTest {
             fh.inject(".tar.gz", FaultyHub.Fault.STALL, FaultyHub.Fault.STALL, FaultyHub.Fault.STALL, FaultyHub.Fault.STALL);
             assertThatThrownBy(() -> client(s2).fetch(HubKernelId.parse(ID))).isInstanceOf(HubException.class)
                     .hasMessageContaining("failed after 4 attempts").hasMessageContaining("Timeout");
+            // a server that trickles bytes steadily never trips the read timeout; the transfer deadline cuts it off
+            Path home3 = work.resolve("home-trickle-" + System.nanoTime());
+            new KeyRing(home3.resolve("keys")).trust(Files.readString(publisherKeys.resolve("signing.pub")));
+            HubSettings s3 = new HubSettings(home3, List.of(fh.url()), false, false, null, null, new RetryPolicy(1,
+                    Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMillis(500)));
+            fh.inject(".tar.gz", FaultyHub.Fault.TRICKLE);
+            assertThatThrownBy(() -> client(s3).fetch(HubKernelId.parse(ID))).isInstanceOf(HubException.class)
+                    .hasMessageContaining("took longer than");
             fh.inject("maven-metadata.xml", FaultyHub.Fault.ERROR_503, FaultyHub.Fault.ERROR_503, FaultyHub.Fault.ERROR_503,
                     FaultyHub.Fault.ERROR_503);
             assertThatThrownBy(() -> client(s2).resolve(HubKernelId.parse(ID))).isInstanceOf(HubException.class)

@@ -205,7 +205,12 @@ public record HttpHubSource(URI uri, RetryPolicy policy) implements HubSource {
                                 append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
                     byte[] buf = new byte[1 << 16];
                     long done = start;
+                    final long deadline = System.nanoTime() + policy.transferDeadline().toNanos();
                     for (int n; (n = in.read(buf)) > 0; ) {
+                        if (System.nanoTime() > deadline) { // a server trickling bytes never trips the read timeout
+                            throw new IOException("the transfer took longer than " + policy.transferDeadline().toSeconds()
+                                    + " s (" + done + " bytes so far); the next attempt resumes from there");
+                        }
                         out.write(buf, 0, n);
                         md.update(buf, 0, n);
                         done += n;

@@ -10,12 +10,19 @@ import java.time.Duration;
  * @param maxBackoff     longest wait between tries
  * @param connectTimeout to establish a connection
  * @param readTimeout    longest silence while reading (a stalled server)
+ * @param transferDeadline longest one transfer attempt may take, however steadily bytes trickle in
  */
 public record RetryPolicy(int attempts, Duration initialBackoff, Duration maxBackoff, Duration connectTimeout,
-        Duration readTimeout) {
+        Duration readTimeout, Duration transferDeadline) {
 
     public static final RetryPolicy DEFAULT = new RetryPolicy(5, Duration.ofMillis(250), Duration.ofSeconds(8),
-            Duration.ofSeconds(10), Duration.ofSeconds(30));
+            Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(30));
+
+    /** A policy with the default 30-minute transfer deadline. */
+    public RetryPolicy(int attempts, Duration initialBackoff, Duration maxBackoff, Duration connectTimeout,
+            Duration readTimeout) {
+        this(attempts, initialBackoff, maxBackoff, connectTimeout, readTimeout, Duration.ofMinutes(30));
+    }
 
     public RetryPolicy {
         if (attempts < 1) throw new IllegalArgumentException("attempts must be at least 1");
