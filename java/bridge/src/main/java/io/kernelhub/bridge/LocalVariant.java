@@ -88,7 +88,7 @@ public record LocalVariant(String variant, String backend, String arch, String o
             return "built for " + arch + "-" + os + ", this machine is " + machineArch() + "-" + machineOs();
         }
         if (!backend.equals("cpu")) {
-            return "CUDA variants are chosen by the hub's device-aware selection, which this build does not have yet";
+            return "CUDA variants load through the hub module's device-aware selection, which is not on this classpath";
         }
         if (!Files.isRegularFile(library)) {
             return "its library " + library + " is missing";

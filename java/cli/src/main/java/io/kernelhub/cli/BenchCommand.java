@@ -14,7 +14,6 @@ import io.kernelhub.device.CudaStatus;
 import io.kernelhub.validate.run.ValidationTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,9 +118,7 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.print(report.table());
         out.flush();
-        for (Path p : new Path[] {html, json}) {
-            if (p != null && p.toAbsolutePath().getParent() != null) Files.createDirectories(p.toAbsolutePath().getParent());
-        }
+        OutputFiles.createParents(html, json);
         if (json != null) report.writeJson(json);
         if (html != null) report.writeHtml(html);
         return ExitCodes.OK;

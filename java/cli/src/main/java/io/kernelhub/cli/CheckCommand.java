@@ -54,7 +54,7 @@ final class CheckCommand implements Callable<Integer> {
             o.flush();
             return ok ? ExitCodes.OK : ExitCodes.CHECK_FAILED;
         } finally {
-            if (tmp != null) PublishCommand.deleteTree(tmp);
+            if (tmp != null) io.kernelhub.hub.HubFiles.deleteTree(tmp);
         }
     }
 }

@@ -88,7 +88,7 @@ final class LocalHubDemo implements AutoCloseable {
                 log.println("demo: warning: " + e.getMessage().lines().findFirst().orElse("") + " — using what the local hub has");
                 ids.add(readId(k));
             } finally {
-                PublishCommand.deleteTree(staging);
+                io.kernelhub.hub.HubFiles.deleteTree(staging);
             }
         }
         HubServer server = new HubServer(home.localHub(), "127.0.0.1", 0, null, null).start();
@@ -133,6 +133,10 @@ final class LocalHubDemo implements AutoCloseable {
     @Override
     public void close() {
         server.close();
-        PublishCommand.deleteTree(clientHome);
+        try {
+            io.kernelhub.hub.HubFiles.deleteTree(clientHome);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot remove the demo's client home " + clientHome, e);
+        }
     }
 }

@@ -1,17 +1,15 @@
 package io.kernelhub.cli;
 
+import io.kernelhub.hub.HubFiles;
 import io.kernelhub.hub.HubSettings;
 import io.kernelhub.hub.publish.HubTarget;
 import io.kernelhub.hub.publish.Publisher;
 import io.kernelhub.hub.trust.KeyRing;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -59,16 +57,7 @@ final class PublishCommand implements Callable<Integer> {
             o.flush();
             return ExitCodes.OK;
         } finally {
-            deleteTree(staging);
-        }
-    }
-
-    static void deleteTree(Path p) {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            s.sorted(Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            HubFiles.deleteTree(staging);
         }
     }
 }

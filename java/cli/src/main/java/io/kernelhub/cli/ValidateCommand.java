@@ -13,7 +13,6 @@ import io.kernelhub.validate.run.ValidationRun;
 import io.kernelhub.validate.run.ValidationTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,9 +87,7 @@ final class ValidateCommand implements Callable<Integer> {
         } catch (IllegalStateException | KernelResolutionException e) {
             throw new IllegalArgumentException(e.getMessage(), e); // infrastructure: exit 2 with one line
         }
-        for (Path p : new Path[] {junit, html, json}) {
-            if (p != null && p.toAbsolutePath().getParent() != null) Files.createDirectories(p.toAbsolutePath().getParent());
-        }
+        OutputFiles.createParents(junit, html, json);
         if (json != null) JsonReport.write(report, json);
         if (junit != null) JunitReport.write(report, junit);
         if (html != null) HtmlReport.write(report, html);

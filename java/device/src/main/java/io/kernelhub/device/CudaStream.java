@@ -1,15 +1,9 @@
 package io.kernelhub.device;
 
-import static jcuda.driver.JCudaDriver.cuEventCreate;
-import static jcuda.driver.JCudaDriver.cuEventDestroy;
-import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
-import static jcuda.driver.JCudaDriver.cuEventRecord;
-import static jcuda.driver.JCudaDriver.cuEventSynchronize;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamDestroy;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
-import jcuda.driver.CUevent;
 import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
 
@@ -44,22 +38,7 @@ public final class CudaStream implements AutoCloseable {
 
     /** Milliseconds the work that {@code body} enqueues on this stream takes, measured with events. */
     public float time(Runnable body) {
-        CudaContexts.makeCurrent(device);
-        CUevent start = new CUevent(), end = new CUevent();
-        CudaException.check(cuEventCreate(start, 0), "cuEventCreate");
-        CudaException.check(cuEventCreate(end, 0), "cuEventCreate");
-        try {
-            CudaException.check(cuEventRecord(start, stream), "cuEventRecord");
-            body.run();
-            CudaException.check(cuEventRecord(end, stream), "cuEventRecord");
-            CudaException.check(cuEventSynchronize(end), "cuEventSynchronize");
-            float[] ms = new float[1];
-            CudaException.check(cuEventElapsedTime(ms, start, end), "cuEventElapsedTime");
-            return ms[0];
-        } finally {
-            cuEventDestroy(start);
-            cuEventDestroy(end);
-        }
+        return CudaTimer.time(device, stream, body);
     }
 
     @Override

@@ -26,14 +26,8 @@ public final class CudaTensors {
         long n = 1;
         for (int s : shape) n *= s;
         CudaBuffer b = new CudaBuffer(device, n * dtype.byteSize());
-        long[] strides = new long[shape.length];
-        long st = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            strides[i] = st;
-            st *= shape[i];
-        }
         MemorySegment seg = MemorySegment.ofAddress(b.address()).reinterpret(Math.max(1, n * dtype.byteSize()));
-        return new DeviceTensor(Tensor.wrap(seg, dtype, Device.cuda(device), shape, strides, 0), b);
+        return new DeviceTensor(Tensor.wrap(seg, dtype, Device.cuda(device), shape, Tensor.contiguousStrides(shape), 0), b);
     }
 
     /** A device copy of a host tensor (made contiguous first). */

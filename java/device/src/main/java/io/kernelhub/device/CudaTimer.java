@@ -18,15 +18,19 @@ public final class CudaTimer {
 
     /** Milliseconds of device time {@code body} enqueues on the default stream of {@code device}. */
     public static float time(int device, Runnable body) {
+        return time(device, new CUstream(), body);
+    }
+
+    /** Milliseconds of device time {@code body} enqueues on {@code stream}, between two events recorded on it. */
+    static float time(int device, CUstream stream, Runnable body) {
         CudaContexts.makeCurrent(device);
         CUevent start = new CUevent(), end = new CUevent();
         CudaException.check(cuEventCreate(start, 0), "cuEventCreate");
         CudaException.check(cuEventCreate(end, 0), "cuEventCreate");
-        CUstream defaultStream = new CUstream();
         try {
-            CudaException.check(cuEventRecord(start, defaultStream), "cuEventRecord");
+            CudaException.check(cuEventRecord(start, stream), "cuEventRecord");
             body.run();
-            CudaException.check(cuEventRecord(end, defaultStream), "cuEventRecord");
+            CudaException.check(cuEventRecord(end, stream), "cuEventRecord");
             CudaException.check(cuEventSynchronize(end), "cuEventSynchronize");
             float[] ms = new float[1];
             CudaException.check(cuEventElapsedTime(ms, start, end), "cuEventElapsedTime");

@@ -12,7 +12,6 @@ import io.kernelhub.hub.manifest.ManifestCodec;
 import io.kernelhub.hub.manifest.ManifestException;
 import io.kernelhub.hub.manifest.MavenMetadata;
 import io.kernelhub.hub.manifest.VariantEntry;
-import io.kernelhub.hub.pack.BundlePacker;
 import io.kernelhub.hub.select.MachineProfile;
 import io.kernelhub.hub.select.Selection;
 import io.kernelhub.hub.select.VariantSelector;
@@ -214,9 +213,9 @@ public final class HubClient {
     private void storeManifest(KernelManifest m, byte[] bytes, Optional<byte[]> sig, String hub, String trust) {
         try {
             Path dir = Files.createDirectories(cache.manifests().resolve(m.org()).resolve(m.name()).resolve(m.version().toString()));
-            BundlePacker.writeAtomically(dir.resolve(m.fileName()), bytes);
-            if (sig.isPresent()) BundlePacker.writeAtomically(dir.resolve(m.fileName() + ".sig"), sig.get());
-            BundlePacker.writeAtomically(dir.resolve("origin.txt"), (hub + "\n" + trust + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            HubFiles.writeAtomically(dir.resolve(m.fileName()), bytes);
+            if (sig.isPresent()) HubFiles.writeAtomically(dir.resolve(m.fileName() + ".sig"), sig.get());
+            HubFiles.writeAtomically(dir.resolve("origin.txt"), (hub + "\n" + trust + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot keep the manifest for offline use: " + e);
         }

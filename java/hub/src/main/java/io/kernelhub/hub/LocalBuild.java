@@ -43,9 +43,7 @@ record LocalBuild(KernelManifest manifest, Map<String, Path> libraries) {
                 id = m.path("id").asText();
                 version = Version.parse(m.path("version").asText());
                 JsonNode r = m.path("requirements");
-                Requirements req = new Requirements(r.path("glibc_max").asText(null), strings(r.path("cpu_isa")),
-                        strings(r.path("cpu_isa_dispatch")), r.path("cuda_toolkit").asText(null), r.path("min_driver").asText(null),
-                        strings(r.path("sass")), strings(r.path("ptx")));
+                Requirements req = Requirements.fromKernelJson(r);
                 String name = m.path("variant").asText();
                 String library = m.path("library").asText();
                 variants.add(new VariantEntry(name, "kernel.json", Digests.sha256(bytes), bytes.length, library,
@@ -56,11 +54,5 @@ record LocalBuild(KernelManifest manifest, Map<String, Path> libraries) {
         } catch (IOException | RuntimeException e) {
             return null;
         }
-    }
-
-    private static List<String> strings(JsonNode n) {
-        List<String> out = new ArrayList<>();
-        n.forEach(e -> out.add(e.asText()));
-        return out;
     }
 }

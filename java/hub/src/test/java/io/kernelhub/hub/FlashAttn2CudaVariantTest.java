@@ -57,14 +57,9 @@ class FlashAttn2CudaVariantTest {
     static Tensor fakeCuda(long address, DType dt, int... shape) {
         long n = 1;
         for (int x : shape) n *= x;
-        long[] strides = new long[shape.length];
-        long st = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            strides[i] = st;
-            st *= shape[i];
-        }
         // a device address: never dereferenced on the host
-        return Tensor.wrap(MemorySegment.ofAddress(address).reinterpret(n * dt.byteSize()), dt, Device.cuda(0), shape, strides, 0);
+        return Tensor.wrap(MemorySegment.ofAddress(address).reinterpret(n * dt.byteSize()), dt, Device.cuda(0), shape,
+                Tensor.contiguousStrides(shape), 0);
     }
 
     static AttentionRequest cudaRequest(long base, int headDim) {

@@ -5,6 +5,7 @@ import io.kernelhub.core.attention.AttentionImplementation;
 import io.kernelhub.core.attention.AttentionInterface;
 import io.kernelhub.core.attention.HubKernelId;
 import io.kernelhub.hub.HubClient;
+import io.kernelhub.hub.HubFiles;
 import io.kernelhub.hub.HubKernelResolver;
 import io.kernelhub.hub.HubSettings;
 import io.kernelhub.hub.transport.RetryPolicy;
@@ -12,10 +13,8 @@ import io.kernelhub.hub.transport.TransferListener;
 import io.kernelhub.hub.trust.KeyRing;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * Hub timings for bench/hub.sh (not JMH: each measurement needs a fresh JVM or an empty cache).
@@ -48,7 +47,7 @@ public final class HubBench {
                 Path work = Path.of(args[5]);
                 for (int i = 0; i < runs; i++) {
                     Path home = work.resolve("cold-" + i);
-                    deleteTree(home);
+                    HubFiles.deleteTree(home);
                     new KeyRing(home.resolve("keys")).trust(Files.readString(Path.of(args[3]).resolve("signing.pub")));
                     HubClient c = HubKernelResolver.client(settings(home, args[1]), TransferListener.NONE);
                     long t0 = System.nanoTime();
@@ -57,7 +56,7 @@ public final class HubBench {
                     long bytes = inst.variant().size();
                     System.out.printf(Locale.ROOT, "{\"mode\": \"cold\", \"run\": %d, \"archive_bytes\": %d, \"ms\": %.1f, "
                             + "\"mb_per_s\": %.1f}%n", i, bytes, ms, bytes / 1e6 / (ms / 1e3));
-                    deleteTree(home);
+                    HubFiles.deleteTree(home);
                 }
             }
             default -> throw new IllegalArgumentException("mode: jvm-start | warm-load | cold");
@@ -66,12 +65,5 @@ public final class HubBench {
 
     static HubSettings settings(Path home, String hub) {
         return new HubSettings(home, List.of(hub), false, false, null, null, RetryPolicy.DEFAULT);
-    }
-
-    static void deleteTree(Path p) throws java.io.IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
-        }
     }
 }

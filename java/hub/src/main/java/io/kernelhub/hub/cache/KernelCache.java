@@ -2,6 +2,7 @@ package io.kernelhub.hub.cache;
 
 import io.kernelhub.hub.Digests;
 import io.kernelhub.hub.HubException;
+import io.kernelhub.hub.HubFiles;
 import io.kernelhub.hub.ProcessLocks;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,7 +12,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -142,7 +142,7 @@ public final class KernelCache {
                 return new CacheEntry(sha256, existing, receipt);
             } finally {
                 try {
-                    deleteTree(tmp);
+                    HubFiles.deleteTree(tmp);
                 } catch (IOException cleanup) {
                     // never hide the error that got us here; prune removes leftovers
                 }
@@ -238,7 +238,7 @@ public final class KernelCache {
                 try (Stream<Path> s = Files.list(d)) {
                     for (Path p : s.toList()) {
                         if (sub.equals("trash") || Files.getLastModifiedTime(p).toInstant().isBefore(dayAgo)) {
-                            deleteTree(p);
+                            HubFiles.deleteTree(p);
                             removed.add(p);
                         }
                     }
@@ -247,14 +247,14 @@ public final class KernelCache {
             if (keep != null) {
                 for (EntryStatus e : entries(false)) {
                     if (!SHA.matcher(e.sha256()).matches()) {
-                        deleteTree(e.dir()); // not an entry kernelhub made
+                        HubFiles.deleteTree(e.dir()); // not an entry kernelhub made
                         removed.add(e.dir());
                     } else if (!keep.contains(e.sha256())) {
                         evict(e.sha256());
                         removed.add(e.dir());
                     }
                 }
-                deleteTree(root.resolve("trash"));
+                HubFiles.deleteTree(root.resolve("trash"));
             }
         } catch (IOException e) {
             throw new HubException("cannot prune the cache at " + root + ": " + e, e);
@@ -273,15 +273,6 @@ public final class KernelCache {
     private void moveToTrash(Path dir) throws IOException {
         Path trash = Files.createDirectories(root.resolve("trash"));
         Files.move(dir, trash.resolve(dir.getFileName() + "-" + UUID.randomUUID()), StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(x);
-            }
-        }
     }
 
     private static void requireSha(String sha) {

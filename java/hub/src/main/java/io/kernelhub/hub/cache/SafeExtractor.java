@@ -104,8 +104,7 @@ public final class SafeExtractor {
         try {
             out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
-            throw new HubException("cannot write into the cache (" + into + "): " + e + ". Check free space and "
-                    + "permissions of KERNELHUB_HOME.", e);
+            throw cacheWriteError(into, e);
         }
         try (out) {
             byte[] buf = new byte[1 << 16];
@@ -114,13 +113,17 @@ public final class SafeExtractor {
                 try {
                     out.write(buf, 0, n);
                 } catch (IOException e) {
-                    throw new HubException("cannot write into the cache (" + into + "): " + e + ". Check free space and "
-                            + "permissions of KERNELHUB_HOME.", e);
+                    throw cacheWriteError(into, e);
                 }
                 total += n;
             }
             return total;
         }
+    }
+
+    private static HubException cacheWriteError(Path into, IOException e) {
+        return new HubException("cannot write into the cache (" + into + "): " + e + ". Check free space and permissions of "
+                + "KERNELHUB_HOME.", e);
     }
 
     private static String checkName(Path archive, String name) {

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kernelhub.core.version.Version;
 import io.kernelhub.hub.HubException;
-import io.kernelhub.hub.pack.BundlePacker;
+import io.kernelhub.hub.HubFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -96,7 +96,7 @@ public record Lockfile(Map<String, Entry> entries) {
         try {
             Path abs = file.toAbsolutePath();
             Files.createDirectories(abs.getParent());
-            BundlePacker.writeAtomically(abs, (root.toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8));
+            HubFiles.writeAtomically(abs, (root.toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new HubException("cannot write lockfile " + file + ": " + e.getMessage(), e);
         }

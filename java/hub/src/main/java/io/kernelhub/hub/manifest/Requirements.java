@@ -27,6 +27,19 @@ public record Requirements(String glibcMax, List<String> cpuIsa, List<String> cp
         ptx = ptx == null ? List.of() : List.copyOf(ptx);
     }
 
+    /** The {@code requirements} object of a build's kernel.json (what cmake/KernelHub.cmake wrote). */
+    public static Requirements fromKernelJson(com.fasterxml.jackson.databind.JsonNode r) {
+        return new Requirements(r.path("glibc_max").asText(null), strings(r.path("cpu_isa")), strings(r.path("cpu_isa_dispatch")),
+                r.path("cuda_toolkit").asText(null), r.path("min_driver").asText(null), strings(r.path("sass")),
+                strings(r.path("ptx")));
+    }
+
+    private static List<String> strings(com.fasterxml.jackson.databind.JsonNode n) {
+        List<String> out = new java.util.ArrayList<>();
+        n.forEach(e -> out.add(e.asText()));
+        return out;
+    }
+
     /** A CPU variant's requirements. */
     public static Requirements cpu(String glibcMax, List<String> isa) {
         return new Requirements(glibcMax, isa, List.of(), null, null, List.of(), List.of());

@@ -3,7 +3,7 @@ package io.kernelhub.hub.pack;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kernelhub.core.version.Version;
 import io.kernelhub.hub.Digests;
-import io.kernelhub.hub.FileModes;
+import io.kernelhub.hub.HubFiles;
 import io.kernelhub.hub.HubException;
 import io.kernelhub.hub.manifest.HubLayout;
 import io.kernelhub.hub.manifest.KernelManifest;
@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -92,7 +91,7 @@ public final class BundlePacker {
             KernelManifest m = new KernelManifest(id, version, license, description,
                     Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), sources, entries);
             Path mf = versionDir.resolve(m.fileName());
-            writeAtomically(mf, ManifestCodec.write(m));
+            HubFiles.writeAtomically(mf, ManifestCodec.write(m));
             return new Packed(versionDir, mf, m);
         } catch (IOException e) {
             throw new HubException("cannot pack " + buildDir + " into " + versionDir + ": " + e, e);
@@ -109,23 +108,12 @@ public final class BundlePacker {
         }
         String archiveName = HubLayout.archiveFile(name, version, variant);
         Path archive = versionDir.resolve(archiveName);
-        Path tmp = Files.createTempFile(versionDir, ".pack-", ".tmp");
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                writeArchive(vd, out);
-            }
-            FileModes.makeReadable(tmp);
-            Files.move(tmp, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        HubFiles.writeAtomically(archive, out -> writeArchive(vd, out));
         String sha = Digests.sha256(archive);
-        writeAtomically(versionDir.resolve(archiveName + ".sha256"),
+        HubFiles.writeAtomically(versionDir.resolve(archiveName + ".sha256"),
                 (sha + "  " + archiveName + "\n").getBytes(StandardCharsets.US_ASCII));
         JsonNode r = meta.path("requirements");
-        Requirements req = new Requirements(r.path("glibc_max").asText(null), list(r.path("cpu_isa")),
-                list(r.path("cpu_isa_dispatch")), r.path("cuda_toolkit").asText(null), r.path("min_driver").asText(null),
-                list(r.path("sass")), list(r.path("ptx")));
+        Requirements req = Requirements.fromKernelJson(r);
         try {
             return new VariantEntry(variant, archiveName, sha, Files.size(archive), library,
                     meta.path("abi_version").asInt(-1), req, meta.toString());
@@ -204,24 +192,6 @@ public final class BundlePacker {
             return Version.parse(v);
         } catch (IllegalArgumentException e) {
             throw new HubException(where.resolve("kernel.json") + ": " + e.getMessage());
-        }
-    }
-
-    private static List<String> list(JsonNode n) {
-        List<String> out = new ArrayList<>();
-        n.forEach(e -> out.add(e.asText()));
-        return out;
-    }
-
-    /** Writes a file through a temporary sibling and an atomic rename. */
-    public static void writeAtomically(Path target, byte[] data) throws IOException {
-        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-        try {
-            Files.write(tmp, data);
-            FileModes.makeReadable(tmp);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
         }
     }
 }

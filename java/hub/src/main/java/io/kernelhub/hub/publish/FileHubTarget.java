@@ -2,13 +2,12 @@ package io.kernelhub.hub.publish;
 
 import io.kernelhub.hub.HubException;
 import io.kernelhub.hub.ProcessLocks;
-import io.kernelhub.hub.pack.BundlePacker;
+import io.kernelhub.hub.HubFiles;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 
 /** A hub directory on a local or mounted file system. */
@@ -59,7 +58,7 @@ public record FileHubTarget(Path root) implements HubTarget {
                 }
             });
             Files.createDirectories(p.getParent());
-            BundlePacker.writeAtomically(p, data);
+            HubFiles.writeAtomically(p, data);
         } catch (IOException e) {
             throw new HubException("cannot write " + p + ": " + e, e);
         }
@@ -77,14 +76,7 @@ public record FileHubTarget(Path root) implements HubTarget {
                 }
             });
             Files.createDirectories(p.getParent());
-            Path tmp = Files.createTempFile(p.getParent(), "." + p.getFileName(), ".tmp");
-            try {
-                Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
-                io.kernelhub.hub.FileModes.makeReadable(tmp);
-                Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            HubFiles.copyAtomically(p, file);
         } catch (IOException e) {
             throw new HubException("cannot write " + p + ": " + e, e);
         }

@@ -25,15 +25,20 @@ public final class MachineProbe {
 
     private MachineProbe() {}
 
-    /** This machine, CUDA included (the CUDA probe runs once per JVM). */
+    /** OS, arch, glibc and CPU features, read once per JVM (they do not change while it runs). */
+    private static final class Host {
+        static final MachineProfile PROFILE = new MachineProfile(os(), arch(), glibc(), cpuFeatures(Path.of("/proc/cpuinfo")),
+                new CudaStatus.Unavailable("not probed"));
+    }
+
+    /** This machine, CUDA included (both probes run once per JVM). */
     public static MachineProfile current() {
-        return new MachineProfile(os(), arch(), glibc(), cpuFeatures(Path.of("/proc/cpuinfo")), CudaDriver.status());
+        return Host.PROFILE.withCuda(CudaDriver.status());
     }
 
     /** This machine without asking the driver (for CPU-only decisions and tests). */
     public static MachineProfile currentWithoutCuda(String reason) {
-        return new MachineProfile(os(), arch(), glibc(), cpuFeatures(Path.of("/proc/cpuinfo")),
-                new CudaStatus.Unavailable(reason));
+        return Host.PROFILE.withCuda(new CudaStatus.Unavailable(reason));
     }
 
     public static String os() {

@@ -229,7 +229,7 @@ public final class HubServer implements AutoCloseable {
                 }
             }
             boolean mutable = file.getFileName().toString().equals("maven-metadata.xml");
-            io.kernelhub.hub.FileModes.makeReadable(tmp);
+            io.kernelhub.hub.HubFiles.makeReadable(tmp);
             synchronized (this) {
                 if (mutable) {
                     // validated, and merged with what is there: two publishers of different versions lose none

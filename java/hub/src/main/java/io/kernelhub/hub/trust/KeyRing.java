@@ -90,7 +90,7 @@ public final class KeyRing {
             if (orgs.isEmpty()) {
                 Files.deleteIfExists(scope);
             } else {
-                io.kernelhub.hub.pack.BundlePacker.writeAtomically(scope,
+                io.kernelhub.hub.HubFiles.writeAtomically(scope,
                         (String.join("\n", orgs) + "\n").getBytes(StandardCharsets.UTF_8));
             }
         } catch (IOException e) {

@@ -1,0 +1,71 @@
+package io.kernelhub.hub;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The file operations the hub, the cache and the publishers share: files appear whole (written
+ * to a temporary sibling, then renamed atomically) and readable by other users (temporary files
+ * are created 0600; an nginx worker or another account on a shared hub must read what is
+ * published), and trees are deleted bottom-up.
+ */
+public final class HubFiles {
+    private static final Set<PosixFilePermission> READABLE = PosixFilePermissions.fromString("rw-r--r--");
+
+    private HubFiles() {}
+
+    /** What to write into a file. */
+    @FunctionalInterface
+    public interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** Writes {@code target} through a temporary sibling and an atomic rename (replacing what was there). */
+    public static void writeAtomically(Path target, Content content) throws IOException {
+        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                content.writeTo(out);
+            }
+            makeReadable(tmp);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    public static void writeAtomically(Path target, byte[] data) throws IOException {
+        writeAtomically(target, out -> out.write(data));
+    }
+
+    public static void copyAtomically(Path target, Path source) throws IOException {
+        writeAtomically(target, out -> Files.copy(source, out));
+    }
+
+    /** 0644 where the file system has POSIX permissions. */
+    public static void makeReadable(Path file) throws IOException {
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(file, READABLE);
+        }
+    }
+
+    /** Deletes a file or a directory tree (links are deleted, not followed); absent is fine. */
+    public static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(x);
+            }
+        }
+    }
+}
