@@ -1,225 +1,19 @@
-// fa2_cuda_api.cu — the CUDA variant's kernelhub entry points: argument validation (every bad
-// input is an error status with a message, never a launch), kernel selection per head dim and
-// dtype, the launch on the caller's stream, and registration of the op (device cuda).
+// fa2_cuda_api.cu — the CUDA variant's kernelhub entry points: argument validation and kernel
+// choice (fa2_launch_plan.h: every bad input is an error status with a message, never a launch),
+// the launch on the caller's stream, and registration of the op (device cuda).
 //
 // seqlens_k and cu_seqlens_q/k arrive in host memory (docs/ABI.md); they are validated here and
 // copied to the device on the caller's stream. The library links the CUDA runtime statically,
 // so it loads on machines without a driver; a call there reports "no CUDA device".
 #include <cuda_runtime.h>
 
-#include <cmath>
-#include <cstdarg>
-#include <cstdio>
-#include <cstring>
-
 #include "fa2_kernel.cuh"
-#include "kernelhub.h"
+#include "fa2_launch_plan.h"
 
 namespace {
 
 using fa2cuda::Params;
-
-kh_status fail(char *err, size_t cap, kh_status st, const char *fmt, ...) {
-    if (err != nullptr && cap > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        std::vsnprintf(err, cap, fmt, ap);
-        va_end(ap);
-    }
-    return st;
-}
-
-const char *dtype_name(int32_t d) {
-    switch (d) {
-    case KH_DTYPE_F32: return "f32";
-    case KH_DTYPE_F16: return "f16";
-    case KH_DTYPE_BF16: return "bf16";
-    default: return "an unknown dtype";
-    }
-}
-
-// align: 16 = cp.async reads (data and row strides 16-byte aligned), 4 = 32-bit stores, 0 = none;
-// last_contiguous: the last dimension must have stride 1 (q, k, v, out; not lse)
-kh_status check_tensor(const kh_tensor &t, const char *what, int rank, int32_t dtype, int device, int align,
-                       bool last_contiguous, char *err, size_t cap) {
-    if (t.device_kind != KH_DEVICE_CUDA)
-        return fail(err, cap, KH_ERR_UNSUPPORTED, "%s is not a CUDA tensor (device kind %d); this op runs on CUDA devices", what,
-                    (int)t.device_kind);
-    if (t.device_index < 0)
-        return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "%s has a negative device index %d", what, (int)t.device_index);
-    if (t.device_index != device)
-        return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "%s is on cuda:%d, q on cuda:%d", what, (int)t.device_index, device);
-    if (t.rank != rank) return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "%s has rank %d, expected %d", what, (int)t.rank, rank);
-    if (t.dtype != dtype)
-        return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "%s has dtype %s, expected %s", what, dtype_name(t.dtype),
-                    dtype_name(dtype));
-    for (int i = 0; i < rank; ++i) {
-        if (t.shape[i] < 0 || t.strides[i] < 0)
-            return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "%s has a negative size or stride in dimension %d", what, i);
-    }
-    if (last_contiguous && t.strides[rank - 1] != 1 && t.shape[rank - 1] > 1)
-        return fail(err, cap, KH_ERR_UNSUPPORTED, "%s: the last dimension must be contiguous", what);
-    int64_t numel = 1;
-    for (int i = 0; i < rank; ++i) numel *= t.shape[i];
-    if (t.data == nullptr && numel > 0)
-        return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "%s has %lld elements but a NULL data pointer", what, (long long)numel);
-    if (align > 0) {
-        const int elems = align / 2;  // f16/bf16 elements per alignment unit
-        if ((reinterpret_cast<uintptr_t>(t.data) & (uintptr_t)(align - 1)) != 0)
-            return fail(err, cap, KH_ERR_UNSUPPORTED, "%s: the data pointer must be %d-byte aligned", what, align);
-        for (int i = 0; i < rank - 1; ++i) {
-            if (t.shape[i] > 1 && t.strides[i] % elems != 0)
-                return fail(err, cap, KH_ERR_UNSUPPORTED,
-                            "%s: stride %lld of dimension %d is not a multiple of %d elements (rows must be %d-byte aligned)",
-                            what, (long long)t.strides[i], i, elems, align);
-        }
-    }
-    return KH_OK;
-}
-
-struct Launch {
-    Params p;
-    int grid_m;
-    bool varlen;
-    const int32_t *host_cu_q, *host_cu_k, *host_seqused;
-};
-
-kh_status validate(const kh_attention_args *a, Launch &L, char *err, size_t cap) {
-    if (a == nullptr) return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "args is NULL");
-    if (a->struct_size < sizeof(kh_attention_args))
-        return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "kh_attention_args.struct_size %u is smaller than this op's %zu",
-                    (unsigned)a->struct_size, sizeof(kh_attention_args));
-    if (a->block_table != nullptr || a->page_size != 0)
-        return fail(err, cap, KH_ERR_UNSUPPORTED, "paged KV (block_table) is not supported by this op");
-    if ((a->flags & ~(uint32_t)KH_ATTN_CAUSAL) != 0)
-        return fail(err, cap, KH_ERR_UNSUPPORTED, "unknown flags 0x%x", (unsigned)a->flags);
-    const bool varlen = a->cu_seqlens_q != nullptr || a->cu_seqlens_k != nullptr;
-    if (varlen && (a->cu_seqlens_q == nullptr || a->cu_seqlens_k == nullptr))
-        return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "varlen needs both cu_seqlens_q and cu_seqlens_k");
-    if (varlen && a->seqlens_k != nullptr)
-        return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "seqlens_k cannot be combined with varlen");
-    const int rank = varlen ? 3 : 4;
-    const int32_t dt = a->q.dtype;
-    if (dt != KH_DTYPE_F16 && dt != KH_DTYPE_BF16)
-        return fail(err, cap, KH_ERR_UNSUPPORTED, "q has dtype %s; the CUDA op takes f16 or bf16", dtype_name(dt));
-    const int dev = a->q.device_index;
-    kh_status st;
-    if ((st = check_tensor(a->q, "q", rank, dt, dev, 16, true, err, cap)) != KH_OK) return st;
-    if ((st = check_tensor(a->k, "k", rank, dt, dev, 16, true, err, cap)) != KH_OK) return st;
-    if ((st = check_tensor(a->v, "v", rank, dt, dev, 16, true, err, cap)) != KH_OK) return st;
-    if ((st = check_tensor(a->out, "out", rank, dt, dev, 4, true, err, cap)) != KH_OK) return st;
-    const int o = varlen ? 0 : 1;  // dimensions before (token, head, dim)
-    for (int i = 0; i < rank; ++i) {
-        if (a->out.shape[i] != a->q.shape[i])
-            return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "out and q shapes differ in dimension %d", i);
-        if (a->k.shape[i] != a->v.shape[i])
-            return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "k and v shapes differ in dimension %d", i);
-    }
-    const int64_t d = a->q.shape[rank - 1], hq = a->q.shape[o + 1], hkv = a->k.shape[o + 1];
-    if (a->k.shape[rank - 1] != d)
-        return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "q head dim %lld differs from k/v head dim %lld", (long long)d,
-                    (long long)a->k.shape[rank - 1]);
-    if (d < 8 || d > 256 || d % 8 != 0)
-        return fail(err, cap, KH_ERR_UNSUPPORTED, "head dim %lld: the CUDA op supports multiples of 8 from 8 to 256",
-                    (long long)d);
-    if (hkv <= 0 || hq <= 0 || hq % hkv != 0)
-        return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "heads_q (%lld) must be a positive multiple of heads_kv (%lld)",
-                    (long long)hq, (long long)hkv);
-    if (hq > 65535) return fail(err, cap, KH_ERR_UNSUPPORTED, "more than 65535 query heads");
-    if (a->window_left < -1 || a->window_right < -1)
-        return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "window (%d, %d): each side must be >= 0 or -1", (int)a->window_left,
-                    (int)a->window_right);
-    const bool causal = (a->flags & KH_ATTN_CAUSAL) != 0;
-    if (causal && a->window_right > 0)
-        return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "causal attention with window_right %d > 0", (int)a->window_right);
-    if (!std::isfinite(a->scale)) return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "scale must be finite");
-    if (!(a->softcap >= 0.f) || !std::isfinite(a->softcap))
-        return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "softcap must be finite and >= 0");
-
-    Params &p = L.p;
-    std::memset(&p, 0, sizeof p);
-    int64_t batch, seq_q, seq_k;
-    if (varlen) {
-        batch = a->batch;
-        if (batch < 0) return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "batch %d < 0", (int)batch);
-        const int64_t total_q = a->q.shape[0], total_k = a->k.shape[0];
-        int64_t mq = 0, mk = 0;
-        for (int64_t i = 0; i <= batch; ++i) {
-            const int32_t cq = a->cu_seqlens_q[i], ck = a->cu_seqlens_k[i];
-            if (i == 0 && (cq != 0 || ck != 0))
-                return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "cu_seqlens_q[0] and cu_seqlens_k[0] must be 0");
-            if (i > 0) {
-                const int64_t lq = cq - (int64_t)a->cu_seqlens_q[i - 1], lk = ck - (int64_t)a->cu_seqlens_k[i - 1];
-                if (lq < 0 || lk < 0)
-                    return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "cu_seqlens decrease at sequence %lld", (long long)i - 1);
-                mq = lq > mq ? lq : mq;
-                mk = lk > mk ? lk : mk;
-            }
-        }
-        // trailing tokens after the last sequence are allowed (unused; their output is not written)
-        if (a->cu_seqlens_q[batch] > total_q || a->cu_seqlens_k[batch] > total_k)
-            return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "cu_seqlens end at %d / %d, beyond the %lld / %lld packed tokens",
-                        (int)a->cu_seqlens_q[batch], (int)a->cu_seqlens_k[batch], (long long)total_q, (long long)total_k);
-        seq_q = mq;
-        seq_k = mk;
-        p.q_ss = a->q.strides[0], p.q_sh = a->q.strides[1];
-        p.k_ss = a->k.strides[0], p.k_sh = a->k.strides[1];
-        p.v_ss = a->v.strides[0], p.v_sh = a->v.strides[1];
-        p.o_ss = a->out.strides[0], p.o_sh = a->out.strides[1];
-    } else {
-        batch = a->q.shape[0];
-        seq_q = a->q.shape[1];
-        seq_k = a->k.shape[1];
-        if (a->k.shape[0] != batch)
-            return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "q has batch %lld, k %lld", (long long)batch,
-                        (long long)a->k.shape[0]);
-        if (a->seqlens_k != nullptr) {
-            for (int64_t b = 0; b < batch; ++b) {
-                if (a->seqlens_k[b] < 0 || a->seqlens_k[b] > seq_k)
-                    return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "seqlens_k[%lld] = %d is outside 0..%lld", (long long)b,
-                                (int)a->seqlens_k[b], (long long)seq_k);
-            }
-        }
-        p.q_sb = a->q.strides[0], p.q_ss = a->q.strides[1], p.q_sh = a->q.strides[2];
-        p.k_sb = a->k.strides[0], p.k_ss = a->k.strides[1], p.k_sh = a->k.strides[2];
-        p.v_sb = a->v.strides[0], p.v_ss = a->v.strides[1], p.v_sh = a->v.strides[2];
-        p.o_sb = a->out.strides[0], p.o_ss = a->out.strides[1], p.o_sh = a->out.strides[2];
-    }
-    if (batch > 65535) return fail(err, cap, KH_ERR_UNSUPPORTED, "batch above 65535");
-    // 2^29: row + shift + window (windows are clamped below the lengths) stays within int in the kernel
-    if (seq_q > (1 << 29) || seq_k > (1 << 29))
-        return fail(err, cap, KH_ERR_UNSUPPORTED, "sequences longer than 2^29 tokens");
-    if (a->lse.data != nullptr) {
-        if ((st = check_tensor(a->lse, "lse", varlen ? 2 : 3, KH_DTYPE_F32, dev, 0, false, err, cap)) != KH_OK) return st;
-        const bool shape_ok = varlen ? a->lse.shape[0] == hq && a->lse.shape[1] == a->q.shape[0]
-                                     : a->lse.shape[0] == batch && a->lse.shape[1] == hq && a->lse.shape[2] == seq_q;
-        if (!shape_ok)
-            return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "lse must have shape %s", varlen ? "[heads_q, total_q]"
-                                                                                             : "[batch, heads_q, seq_q]");
-        if (varlen) {
-            p.lse_sb = 0, p.lse_sh = a->lse.strides[0], p.lse_si = a->lse.strides[1];
-        } else {
-            p.lse_sb = a->lse.strides[0], p.lse_sh = a->lse.strides[1], p.lse_si = a->lse.strides[2];
-        }
-        p.lse = static_cast<float *>(a->lse.data);
-    }
-    p.q = a->q.data, p.k = a->k.data, p.v = a->v.data, p.o = a->out.data;
-    p.batch = (int)batch, p.heads_q = (int)hq, p.group = (int)(hq / hkv), p.seq_q = (int)seq_q, p.seq_k = (int)seq_k;
-    p.d = (int)d;
-    p.scale_log2 = a->scale * 1.4426950408889634f;
-    p.softcap = a->softcap;
-    p.scale_over_cap = a->softcap > 0.f ? a->scale / a->softcap : 0.f;
-    p.softcap_log2 = a->softcap * 1.4426950408889634f;
-    // windows wider than any sequence change nothing: unlimited (also keeps the kernel's sums small)
-    p.win_left = a->window_left >= seq_k ? -1 : a->window_left;
-    p.win_right = causal ? 0 : (a->window_right >= seq_q ? -1 : a->window_right);
-    L.varlen = varlen;
-    L.grid_m = (int)((seq_q + 63) / 64);
-    L.host_cu_q = a->cu_seqlens_q;
-    L.host_cu_k = a->cu_seqlens_k;
-    L.host_seqused = a->seqlens_k;
-    return KH_OK;
-}
+using namespace fa2cuda::plan;
 
 template <typename T, int DK, int BN>
 cudaError_t launch(const Params &p, int grid_m, cudaStream_t s) {
@@ -233,10 +27,10 @@ cudaError_t launch(const Params &p, int grid_m, cudaStream_t s) {
 
 template <typename T>
 cudaError_t dispatch(const Params &p, int grid_m, cudaStream_t s) {
-    if (p.d <= 64) return launch<T, 64, 64>(p, grid_m, s);
-    if (p.d <= 96) return launch<T, 96, 64>(p, grid_m, s);
-    if (p.d <= 128) return launch<T, 128, 64>(p, grid_m, s);
-    return launch<T, 256, 32>(p, grid_m, s);
+    return for_head_dim(p.d, [&](auto shape) {
+        using S = decltype(shape);
+        return launch<T, S::DK, S::BN>(p, grid_m, s);
+    });
 }
 
 // switches to the tensors' device for the call and back afterwards (only when it differs)
@@ -250,7 +44,7 @@ struct DeviceGuard {
 
 kh_status fwd(const kh_attention_args *a, char *err, size_t cap) {
     Launch L;
-    kh_status st = validate(a, L, err, cap);
+    kh_status st = validate(a, KH_DEVICE_CUDA, L, err, cap);
     if (st != KH_OK) return st;
     int count = 0;
     cudaError_t e = cudaGetDeviceCount(&count);

@@ -16,78 +16,40 @@
 // (64, 96, 128, 256) run in the next native kernel with the extra columns zero-filled.
 #pragma once
 
+#include <stdint.h>
+#include <string.h>
+
+#include "fa2_params.h"
+
+#ifdef KH_SIMT_EMULATION
+// the same primitives on kernelhub's CPU emulator (native/simt), for checking this source without a GPU
+#include "fa2_ptx_emulated.h"
+#else
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
-#include <stdint.h>
+
+#include "fa2_ptx.cuh"
+#endif
 
 namespace fa2cuda {
-
-// Everything a kernel needs; strides in elements. For varlen, token index = cu_q[b] + i and the
-// batch strides are 0; lse is [b, h, i] (fixed) or [h, token] (varlen).
-struct Params {
-    const void *q, *k, *v;
-    void *o;
-    float *lse;
-    int64_t q_sb, q_ss, q_sh;
-    int64_t k_sb, k_ss, k_sh;
-    int64_t v_sb, v_ss, v_sh;
-    int64_t o_sb, o_ss, o_sh;
-    int64_t lse_sb, lse_sh, lse_si;
-    const int32_t *cu_q, *cu_k;  // device copies, NULL unless varlen
-    const int32_t *seqused_k;    // device copy, NULL = all keys
-    int batch, heads_q, group, seq_q, seq_k, d;
-    float scale_log2;   // scale * log2(e)
-    float softcap;      // 0 = off
-    float scale_over_cap;  // softcap: s = softcap * log2(e) * tanh(qk * scale / softcap)
-    float softcap_log2;
-    int win_left, win_right;  // -1 = unlimited (causal: right = 0)
-};
 
 template <typename T> struct Pack;
 template <> struct Pack<__nv_bfloat16> {
     static __device__ __forceinline__ uint32_t two(float lo, float hi) {
-        __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
-        return *reinterpret_cast<uint32_t *>(&v);
+        const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+        uint32_t bits;
+        memcpy(&bits, &v, sizeof bits);
+        return bits;
     }
 };
 template <> struct Pack<__half> {
     static __device__ __forceinline__ uint32_t two(float lo, float hi) {
-        __half2 v = __floats2half2_rn(lo, hi);
-        return *reinterpret_cast<uint32_t *>(&v);
+        const __half2 v = __floats2half2_rn(lo, hi);
+        uint32_t bits;
+        memcpy(&bits, &v, sizeof bits);
+        return bits;
     }
 };
-
-template <typename T> __device__ __forceinline__ void mma16816(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1);
-template <> __device__ __forceinline__ void mma16816<__nv_bfloat16>(float (&c)[4], const uint32_t (&a)[4], uint32_t b0,
-                                                                    uint32_t b1) {
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
-        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-template <> __device__ __forceinline__ void mma16816<__half>(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
-        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
-__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], uint32_t addr) {
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-                 : "r"(addr));
-}
-__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], uint32_t addr) {
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-                 : "r"(addr));
-}
-// 16 bytes global -> shared; src_bytes 0 writes zeros (rows past the end, padded head dims)
-__device__ __forceinline__ void cp_async16(uint32_t dst, const void *src, int src_bytes) {
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(src_bytes));
-}
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
-template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
 
 // element offset of (row, col) in a swizzled [rows][DS] tile; col is a multiple of 8 here
 template <int DS> __device__ __forceinline__ int swz(int row, int col) {
@@ -123,7 +85,7 @@ template <typename T, int DK, int BN>
 __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
     using C = Config<T, DK, BN>;
     constexpr int BM = C::BM, DS = C::DS, NT = BN / 8, DT = DK / 8;
-    extern __shared__ __align__(128) unsigned char smem_raw[];
+    FA2_DYNAMIC_SHARED(smem_raw);
     T *sQ = reinterpret_cast<T *>(smem_raw);
     T *sK = sQ + BM * DS;          // [2][BN][DS]
     T *sV = sK + 2 * BN * DS;      // [2][BN][DS]
@@ -293,13 +255,13 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
         for (int t = 0; t < DT; ++t) {
             const int col = t * 8 + tig * 2;
             if (col < p.d) {
-                *reinterpret_cast<uint32_t *>(orow + col) = Pack<T>::two(acc_o[t][2 * r] * inv, acc_o[t][2 * r + 1] * inv);
+                st_global_b32(orow + col, Pack<T>::two(acc_o[t][2 * r] * inv, acc_o[t][2 * r + 1] * inv));
             }
         }
         if (p.lse != nullptr && tig == 0) {
             const float lse = l_run[r] > 0.f ? m_run[r] * 0.6931471805599453f + logf(l_run[r]) : -INFINITY;
             const int64_t tok = p.cu_q != nullptr ? q0 + row : row;
-            p.lse[b * p.lse_sb + h * p.lse_sh + tok * p.lse_si] = lse;
+            st_global_f32(&p.lse[b * p.lse_sb + h * p.lse_sh + tok * p.lse_si], lse);
         }
     }
 }

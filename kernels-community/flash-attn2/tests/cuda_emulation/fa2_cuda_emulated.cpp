@@ -1,0 +1,145 @@
+// fa2_cuda_emulated.cpp — flash-attn2's CUDA kernel source (src/cuda/fa2_kernel.cuh) compiled by
+// the host compiler and run on kernelhub's SIMT emulator (native/simt), registered as an op on
+// host tensors. It goes through the CUDA op's own argument validation and kernel choice
+// (src/cuda/fa2_launch_plan.h), so `kernelhub validate` can check the CUDA variant's source
+// against the eager reference on a machine without a GPU. A test build, never published.
+//
+// KH_SIMT_CP_ASYNC (at-wait | at-issue) picks when cp.async copies land and KH_SIMT_WARPS
+// (lockstep | run-ahead) how warps interleave. Unset (or "alternate"), the four combinations take
+// turns from call to call, so a validation's repeated runs of a case see several and a pipelining
+// or barrier hazard shows up as a wrong or non-deterministic result.
+#define KH_SIMT_EMULATION 1
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <vector>
+
+#include "fa2_kernel.cuh"
+#include "fa2_launch_plan.h"
+
+namespace {
+
+using namespace fa2cuda;
+using namespace fa2cuda::plan;
+
+std::atomic<unsigned> g_calls{0};  // steps the alternating emulation modes from call to call
+
+struct Mode {
+    kh_simt::CpAsyncTiming timing;
+    kh_simt::WarpOrder warps;
+    const char *describe() const {
+        static const char *names[2][2] = {{"cp.async lands at wait, warps in lockstep", "cp.async lands at wait, warps run ahead"},
+                                          {"cp.async lands at issue, warps in lockstep", "cp.async lands at issue, warps run ahead"}};
+        return names[timing == kh_simt::CpAsyncTiming::AtIssue][warps == kh_simt::WarpOrder::RunAhead];
+    }
+};
+
+// env value -> 0 / 1, or -1 for "alternate" (unset), -2 for a bad value
+int choice(const char *name, const char *first, const char *second) {
+    const char *env = std::getenv(name);
+    if (env == nullptr || std::strcmp(env, "alternate") == 0) return -1;
+    if (std::strcmp(env, first) == 0) return 0;
+    if (std::strcmp(env, second) == 0) return 1;
+    return -2;
+}
+
+kh_status mode_of(Mode &m, char *err, size_t cap) {
+    const int t = choice("KH_SIMT_CP_ASYNC", "at-wait", "at-issue"), w = choice("KH_SIMT_WARPS", "lockstep", "run-ahead");
+    if (t == -2) return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "KH_SIMT_CP_ASYNC: expected at-wait, at-issue or alternate");
+    if (w == -2) return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "KH_SIMT_WARPS: expected lockstep, run-ahead or alternate");
+    const unsigned call = g_calls.fetch_add(1);  // alternate: the four combinations in turn
+    m.timing = (t == -1 ? (int)(call & 1) : t) == 1 ? kh_simt::CpAsyncTiming::AtIssue : kh_simt::CpAsyncTiming::AtWait;
+    m.warps = (w == -1 ? (int)((call >> 1) & 1) : w) == 1 ? kh_simt::WarpOrder::RunAhead : kh_simt::WarpOrder::Lockstep;
+    return KH_OK;
+}
+
+// bytes from the data pointer to one past the last element (0 for empty tensors)
+size_t extent(const kh_tensor &t, size_t element) {
+    if (t.data == nullptr) return 0;
+    int64_t last = 0;
+    for (int i = 0; i < t.rank; ++i) {
+        if (t.shape[i] == 0) return 0;
+        last += (t.shape[i] - 1) * t.strides[i];
+    }
+    return (size_t)(last + 1) * element;
+}
+
+template <typename T>
+void run(const Launch &L, const kh_attention_args *a, const Mode &mode) {
+    Params p = L.p;
+    // the "device copies" of the length arrays are the host arrays: the emulator's memory is host memory
+    if (L.varlen) {
+        p.cu_q = L.host_cu_q;
+        p.cu_k = L.host_cu_k;
+    } else {
+        p.seqused_k = L.host_seqused;
+    }
+    const std::vector<kh_simt::Region> regions = {
+        {a->q.data, extent(a->q, sizeof(T)), false, "q"},
+        {a->k.data, extent(a->k, sizeof(T)), false, "k"},
+        {a->v.data, extent(a->v, sizeof(T)), false, "v"},
+        {a->out.data, extent(a->out, sizeof(T)), true, "out"},
+        {a->lse.data, extent(a->lse, sizeof(float)), true, "lse"},
+    };
+    for_head_dim(p.d, [&](auto shape) {
+        using S = decltype(shape);
+        using C = Config<T, S::DK, S::BN>;
+        kh_simt::LaunchConfig cfg;
+        cfg.grid = {(unsigned)L.grid_m, (unsigned)p.heads_q, (unsigned)p.batch};  // as fa2_cuda_api.cu launches
+        cfg.block = {(unsigned)C::THREADS, 1, 1};
+        cfg.shared_bytes = (size_t)C::SMEM;
+        cfg.cp_async = mode.timing;
+        cfg.warps = mode.warps;
+        kh_simt::launch(cfg, regions, [&p] { fa2_fwd_kernel<T, S::DK, S::BN>(p); });
+        return 0;
+    });
+}
+
+kh_status fwd(const kh_attention_args *a, char *err, size_t cap) {
+    Launch L;
+    kh_status st = validate(a, KH_DEVICE_CPU, L, err, cap);
+    if (st != KH_OK) return st;
+    Mode mode{};
+    if ((st = mode_of(mode, err, cap)) != KH_OK) return st;
+    if (L.p.batch == 0 || L.grid_m == 0 || L.p.q == nullptr) return KH_OK;
+    try {
+        if (a->q.dtype == KH_DTYPE_BF16) run<__nv_bfloat16>(L, a, mode);
+        else run<__half>(L, a, mode);
+    } catch (const kh_simt::KernelFault &e) {
+        return fail(err, cap, KH_ERR_INTERNAL, "emulated CUDA kernel fault (%s): %s", mode.describe(), e.what());
+    } catch (const std::exception &e) {
+        return fail(err, cap, KH_ERR_INTERNAL, "emulation failed: %s", e.what());
+    }
+    return KH_OK;
+}
+
+}  // namespace
+
+extern "C" KH_EXPORT uint32_t kh_abi_version(void) { return KH_ABI_VERSION; }
+
+extern "C" KH_EXPORT kh_status kh_register(const kh_host *host, char *err, size_t cap) {
+    if (host == nullptr || host->register_op == nullptr)
+        return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "kh_register: no host table");
+    if (host->struct_size < sizeof(kh_host) || host->abi_version != KH_ABI_VERSION)
+        return fail(err, cap, KH_ERR_UNSUPPORTED, "kh_register: host ABI %u is not ABI %u", (unsigned)host->abi_version,
+                    (unsigned)KH_ABI_VERSION);
+    kh_op_desc op;
+    std::memset(&op, 0, sizeof op);
+    op.struct_size = sizeof op;
+    op.name = "fwd";
+    op.description = "flash-attn2's CUDA kernel source run on kernelhub's CPU SIMT emulator (tests only)";
+    op.device_kind = KH_DEVICE_CPU;
+    op.dtypes = (1u << KH_DTYPE_F16) | (1u << KH_DTYPE_BF16);
+    op.features = KH_FEATURE_CAUSAL | KH_FEATURE_SLIDING_WINDOW | KH_FEATURE_SOFTCAP | KH_FEATURE_GQA | KH_FEATURE_KEY_PADDING |
+                  KH_FEATURE_VARLEN | KH_FEATURE_LSE;
+    op.min_head_dim = 8;
+    op.max_head_dim = 256;
+    op.head_dim_multiple = 8;
+    op.is_default = 1;
+    op.fn = fwd;
+    kh_status st = host->register_op(host->host_ctx, &op);
+    if (st != KH_OK) return fail(err, cap, st, "the host refused op 'fwd' (status %d)", (int)st);
+    return KH_OK;
+}
