@@ -16,20 +16,22 @@ using fa2cuda::Params;
 using namespace fa2cuda::plan;
 
 template <typename T, int DK, int BN>
-cudaError_t launch(const Params &p, int grid_m, cudaStream_t s) {
+cudaError_t launch(const Launch &L, cudaStream_t s) {
     using C = fa2cuda::Config<T, DK, BN>;
     cudaError_t e = cudaFuncSetAttribute(fa2cuda::fa2_fwd_kernel<T, DK, BN>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                          C::SMEM);
     if (e != cudaSuccess) return e;
-    fa2cuda::fa2_fwd_kernel<T, DK, BN><<<dim3(grid_m, p.heads_q, p.batch), C::THREADS, C::SMEM, s>>>(p);
+    fa2cuda::fa2_fwd_kernel<T, DK, BN><<<dim3(L.grid[0], L.grid[1], L.grid[2]), C::THREADS, C::SMEM, s>>>(L.p);
+    if ((e = cudaGetLastError()) != cudaSuccess || L.p.splits <= 1) return e;
+    fa2cuda::fa2_combine_kernel<T><<<dim3((unsigned)L.p.tokens, L.p.heads_q), fa2cuda::COMBINE_THREADS, 0, s>>>(L.p);
     return cudaGetLastError();
 }
 
 template <typename T>
-cudaError_t dispatch(const Params &p, int grid_m, cudaStream_t s) {
-    return for_head_dim(p.d, [&](auto shape) {
+cudaError_t dispatch(const Launch &L, cudaStream_t s) {
+    return for_head_dim(L.p.d, [&](auto shape) {
         using S = decltype(shape);
-        return launch<T, S::DK, S::BN>(p, grid_m, s);
+        return launch<T, S::DK, S::BN>(L, s);
     });
 }
 
@@ -66,19 +68,30 @@ kh_status fwd(const kh_attention_args *a, char *err, size_t cap) {
                     cudaGetErrorString(e));
     cudaStream_t s = static_cast<cudaStream_t>(a->stream);
 
-    // the length arrays, copied to the device for this call (stream-ordered allocation)
+    // GQA packing and split-KV from the problem size and this device's SM count
+    int sms = 0;
+    cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, a->q.device_index);
+    plan_work(L, for_head_dim(L.p.d, [](auto shape) { return decltype(shape)::BN; }), sms);
+
+    // one stream-ordered allocation for this call: the split-KV workspace, then the length arrays
+    void *scratch = nullptr;
     int32_t *dev_lengths = nullptr;
     bool pooled = true;  // stream-ordered allocation where the device supports memory pools
+    const size_t ws = workspace_bytes(L);
     const size_t n = L.varlen ? 2 * (size_t)(L.p.batch + 1) : (L.host_seqused != nullptr ? (size_t)L.p.batch : 0);
-    if (n > 0) {
+    if (ws + n > 0) {
         int pools = 0;
         cudaDeviceGetAttribute(&pools, cudaDevAttrMemoryPoolsSupported, a->q.device_index);
         pooled = pools != 0;
-        e = pooled ? cudaMallocAsync(reinterpret_cast<void **>(&dev_lengths), n * sizeof(int32_t), s)
-                   : cudaMalloc(reinterpret_cast<void **>(&dev_lengths), n * sizeof(int32_t));
+        const size_t bytes = ws + n * sizeof(int32_t);
+        e = pooled ? cudaMallocAsync(&scratch, bytes, s) : cudaMalloc(&scratch, bytes);
         if (e != cudaSuccess)
-            return fail(err, cap, KH_ERR_OUT_OF_MEMORY, "cannot allocate %zu bytes on cuda:%d: %s", n * sizeof(int32_t),
+            return fail(err, cap, KH_ERR_OUT_OF_MEMORY, "cannot allocate %zu bytes on cuda:%d: %s", bytes,
                         (int)a->q.device_index, cudaGetErrorString(e));
+        if (ws > 0) use_workspace(L, static_cast<float *>(scratch));
+        dev_lengths = reinterpret_cast<int32_t *>(static_cast<unsigned char *>(scratch) + ws);
+    }
+    if (n > 0) {
         if (L.varlen) {
             e = cudaMemcpyAsync(dev_lengths, L.host_cu_q, (L.p.batch + 1) * sizeof(int32_t), cudaMemcpyHostToDevice, s);
             if (e == cudaSuccess)
@@ -91,21 +104,21 @@ kh_status fwd(const kh_attention_args *a, char *err, size_t cap) {
             L.p.seqused_k = dev_lengths;
         }
         if (e != cudaSuccess) {
-            if (pooled) cudaFreeAsync(dev_lengths, s);
-            else cudaFree(dev_lengths);
+            if (pooled) cudaFreeAsync(scratch, s);
+            else cudaFree(scratch);
             return fail(err, cap, KH_ERR_DEVICE, "copying the sequence lengths to cuda:%d: %s", (int)a->q.device_index,
                         cudaGetErrorString(e));
         }
     }
     e = L.p.q == nullptr ? cudaSuccess
-        : a->q.dtype == KH_DTYPE_BF16 ? dispatch<__nv_bfloat16>(L.p, L.grid_m, s)
-                                      : dispatch<__half>(L.p, L.grid_m, s);
-    if (dev_lengths != nullptr) {
+        : a->q.dtype == KH_DTYPE_BF16 ? dispatch<__nv_bfloat16>(L, s)
+                                      : dispatch<__half>(L, s);
+    if (scratch != nullptr) {
         if (pooled) {
-            cudaFreeAsync(dev_lengths, s);
+            cudaFreeAsync(scratch, s);
         } else {
-            cudaStreamSynchronize(s);  // the kernel reads the lengths: free only after it ran
-            cudaFree(dev_lengths);
+            cudaStreamSynchronize(s);  // the kernels read it: free only after they ran
+            cudaFree(scratch);
         }
     }
     if (e != cudaSuccess)

@@ -1,7 +1,10 @@
 // fa2_kernel.cuh — FlashAttention-2 forward on tensor cores (sm_80+).
 //
 // One thread block computes BM = 64 query rows of one (sequence, query head): 4 warps, 16 rows
-// each. Key/value blocks of BN keys stream through shared memory with cp.async, double-buffered
+// each. For decoding (seq_q x GQA group <= 64) the rows are instead the queries of all the heads
+// that share one K/V head (GQA packing: K/V are loaded once for the group), and when there are
+// too few blocks to fill the GPU each block takes one share of the keys (split-KV) and
+// fa2_combine_kernel merges the shares by their LSE. Key/value blocks of BN keys stream through shared memory with cp.async, double-buffered
 // (block n+1 is in flight while block n is computed). Per key block, each warp computes
 // S = Q K^T with mma.sync m16n8k16 (f16/bf16 inputs, f32 accumulators; Q and K fragments come
 // from shared memory through ldmatrix), applies scale / softcap / mask, updates the online
@@ -72,6 +75,23 @@ __device__ __forceinline__ void load_tile(T *tile, const T *base, int64_t row_st
     }
 }
 
+// Loads packed query rows [row0, row0 + ROWS) into a swizzled tile. Packed row r is query
+// (r / pack) of head (r % pack) counted from base's head: with GQA packing the query heads that
+// share a K/V head fill one block's rows. Rows >= limit and columns >= d are zero-filled.
+template <typename T, int ROWS, int DK, int DS, int THREADS>
+__device__ __forceinline__ void load_q_tile(T *tile, const T *base, int64_t seq_stride, int64_t head_stride, int pack, int row0,
+                                            int limit, int d) {
+    constexpr int CHUNKS = DK / 8;
+    const uint32_t s0 = static_cast<uint32_t>(__cvta_generic_to_shared(tile));
+    for (int c = threadIdx.x; c < ROWS * CHUNKS; c += THREADS) {
+        const int r = c / CHUNKS, ch = c % CHUNKS;
+        const int gr = row0 + r;
+        const bool ok = gr < limit && ch * 8 < d;
+        const T *src = ok ? base + (gr / pack) * seq_stride + (gr % pack) * head_stride + ch * 8 : base;
+        cp_async16(s0 + swz<DS>(r, ch * 8) * (int)sizeof(T), src, ok ? 16 : 0);
+    }
+}
+
 template <typename T, int DK, int BN>
 struct Config {
     static constexpr int BM = 64;
@@ -90,8 +110,9 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
     T *sK = sQ + BM * DS;          // [2][BN][DS]
     T *sV = sK + 2 * BN * DS;      // [2][BN][DS]
 
-    const int b = blockIdx.z, h = blockIdx.y, m0 = blockIdx.x * BM;
-    const int hk = h / p.group;
+    // blockIdx.x = row block * splits + split; blockIdx.y = the first of p.pack query heads
+    const int b = blockIdx.z, h0 = blockIdx.y * p.pack, split = blockIdx.x % p.splits, m0 = blockIdx.x / p.splits * BM;
+    const int hk = h0 / p.group;
     int64_t q0 = 0, k0 = 0;
     int len_q = p.seq_q, len_k = p.seq_k;
     if (p.cu_q != nullptr) {
@@ -102,9 +123,10 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
     } else if (p.seqused_k != nullptr) {
         len_k = p.seqused_k[b];
     }
-    if (m0 >= len_q) return;
+    const int rows = len_q * p.pack;  // packed rows: query i of head h0 + j is row i * pack + j
+    if (m0 >= rows) return;
 
-    const T *qb = static_cast<const T *>(p.q) + b * p.q_sb + q0 * p.q_ss + h * p.q_sh;
+    const T *qb = static_cast<const T *>(p.q) + b * p.q_sb + q0 * p.q_ss + h0 * p.q_sh;
     const T *kb = static_cast<const T *>(p.k) + b * p.k_sb + k0 * p.k_ss + hk * p.k_sh;
     const T *vb = static_cast<const T *>(p.v) + b * p.v_sb + k0 * p.v_ss + hk * p.v_sh;
 
@@ -113,13 +135,20 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
     // int is enough: the host limits sequences to 2^29 tokens and windows below the sequence lengths
     auto lo_of = [&](int i) { return p.win_left >= 0 ? max(0, i + shift - p.win_left) : 0; };
     auto hi_of = [&](int i) { return p.win_right >= 0 ? min(len_k - 1, i + shift + p.win_right) : len_k - 1; };
-    const int last_row = min(m0 + BM, len_q) - 1;
-    const int klo = lo_of(m0), khi = hi_of(last_row);
-    const int nb_lo = klo / BN, nb_hi = khi >= klo ? khi / BN : nb_lo - 1;
+    const int first_i = m0 / p.pack, last_i = (min(m0 + BM, rows) - 1) / p.pack;  // the block's queries
+    const int klo = lo_of(first_i), khi = hi_of(last_i);
+    int nb_lo = klo / BN, nb_hi = khi >= klo ? khi / BN : nb_lo - 1;
+    if (p.splits > 1) {  // split-KV: this block takes its share of the band's key blocks
+        const int per = (nb_hi - nb_lo + 1 + p.splits - 1) / p.splits;
+        const int lo = nb_lo + split * per;
+        nb_hi = min(nb_hi, lo + per - 1);
+        nb_lo = lo;
+    }
 
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const int g = lane / 4, tig = lane % 4;
-    const int row_a = m0 + warp * 16 + g, row_b = row_a + 8;  // the two rows this thread holds
+    const int row_a = m0 + warp * 16 + g, row_b = row_a + 8;  // the two (packed) rows this thread holds
+    const int i_a = row_a / p.pack, i_b = row_b / p.pack;      // their query positions
 
     float acc_o[DT][4];
 #pragma unroll
@@ -128,7 +157,7 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
     float l_run[2] = {0.f, 0.f};
 
     if (nb_lo <= nb_hi) {
-        load_tile<T, BM, DK, DS, C::THREADS>(sQ, qb, p.q_ss, m0, len_q, p.d);
+        load_q_tile<T, BM, DK, DS, C::THREADS>(sQ, qb, p.q_ss, p.q_sh, p.pack, m0, rows, p.d);
         load_tile<T, BN, DK, DS, C::THREADS>(sK, kb, p.k_ss, nb_lo * BN, len_k, p.d);
         load_tile<T, BN, DK, DS, C::THREADS>(sV, vb, p.v_ss, nb_lo * BN, len_k, p.d);
         cp_async_commit();
@@ -169,13 +198,13 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
 
         // scale (log2 domain), softcap, mask; then the online softmax update for both rows
         const int j0 = nb * BN;
-        const bool full = j0 >= lo_of(last_row) && j0 + BN - 1 <= hi_of(m0) && j0 + BN <= len_k;
+        const bool full = j0 >= lo_of(last_i) && j0 + BN - 1 <= hi_of(first_i) && j0 + BN <= len_k;
         float mx[2] = {-INFINITY, -INFINITY};
 #pragma unroll
         for (int t = 0; t < NT; ++t) {
 #pragma unroll
             for (int e = 0; e < 4; ++e) {
-                const int row = e < 2 ? row_a : row_b;
+                const int i = e < 2 ? i_a : i_b;
                 const int j = j0 + t * 8 + tig * 2 + (e & 1);
                 float s = acc_s[t][e];
                 if (p.softcap > 0.f) {
@@ -183,7 +212,7 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
                 } else {
                     s *= p.scale_log2;
                 }
-                if (!full && (j < lo_of(row) || j > hi_of(row) || j >= len_k)) s = -INFINITY;
+                if (!full && (j < lo_of(i) || j > hi_of(i) || j >= len_k)) s = -INFINITY;
                 acc_s[t][e] = s;
                 mx[e >> 1] = fmaxf(mx[e >> 1], s);
             }
@@ -238,31 +267,94 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
         __syncthreads();  // the next iteration's prefetch overwrites the stage just read
     }
 
-    // O / l, LSE = ln(2) * m + ln(l); rows without visible keys get zeros and -inf
+    // O / l, LSE = ln(2) * m + ln(l); rows without visible keys get zeros and -inf. With split-KV
+    // both go to the f32 workspace and fa2_combine_kernel merges the splits.
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
         l_run[r] += __shfl_xor_sync(0xffffffffu, l_run[r], 1);
         l_run[r] += __shfl_xor_sync(0xffffffffu, l_run[r], 2);
     }
-    T *ob = static_cast<T *>(p.o) + b * p.o_sb + q0 * p.o_ss + h * p.o_sh;
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
         const int row = r == 0 ? row_a : row_b;
-        if (row >= len_q) continue;
+        if (row >= rows) continue;
+        const int i = row / p.pack, h = h0 + row % p.pack;
         const float inv = l_run[r] > 0.f ? 1.f / l_run[r] : 0.f;
-        T *orow = ob + row * p.o_ss;
+        const float lse = l_run[r] > 0.f ? m_run[r] * 0.6931471805599453f + logf(l_run[r]) : -INFINITY;
+        const int64_t tok = p.cu_q != nullptr ? q0 + i : (int64_t)b * p.seq_q + i;  // token index, packed or not
+        if (p.splits > 1) {
+            const int64_t slot = ((int64_t)split * p.heads_q + h) * p.tokens + tok;
+            float *orow = p.o_accum + slot * p.d;
+#pragma unroll
+            for (int t = 0; t < DT; ++t) {
+                const int col = t * 8 + tig * 2;
+                if (col < p.d) {
+                    st_global_f32(orow + col, acc_o[t][2 * r] * inv);
+                    st_global_f32(orow + col + 1, acc_o[t][2 * r + 1] * inv);
+                }
+            }
+            if (tig == 0) st_global_f32(p.lse_accum + slot, lse);
+            continue;
+        }
+        T *orow = static_cast<T *>(p.o) + b * p.o_sb + (q0 + i) * p.o_ss + h * p.o_sh;
 #pragma unroll
         for (int t = 0; t < DT; ++t) {
             const int col = t * 8 + tig * 2;
-            if (col < p.d) {
-                st_global_b32(orow + col, Pack<T>::two(acc_o[t][2 * r] * inv, acc_o[t][2 * r + 1] * inv));
-            }
+            if (col < p.d) st_global_b32(orow + col, Pack<T>::two(acc_o[t][2 * r] * inv, acc_o[t][2 * r + 1] * inv));
         }
         if (p.lse != nullptr && tig == 0) {
-            const float lse = l_run[r] > 0.f ? m_run[r] * 0.6931471805599453f + logf(l_run[r]) : -INFINITY;
-            const int64_t tok = p.cu_q != nullptr ? q0 + row : row;
-            st_global_f32(&p.lse[b * p.lse_sb + h * p.lse_sh + tok * p.lse_si], lse);
+            st_global_f32(&p.lse[b * p.lse_sb + h * p.lse_sh + (p.cu_q != nullptr ? tok : i) * p.lse_si], lse);
         }
+    }
+}
+
+// Split-KV: merges each (query head, token)'s partial results, LSE = log(sum_s exp(lse_s)) and
+// O = sum_s exp(lse_s - LSE) O_s, then writes O in T and the LSE if requested. One block of
+// COMBINE_THREADS threads per (token, head); threads take columns.
+constexpr int COMBINE_THREADS = 128;
+
+template <typename T>
+__global__ void __launch_bounds__(COMBINE_THREADS) fa2_combine_kernel(const Params p) {
+    const int64_t tok = blockIdx.x;
+    const int h = blockIdx.y;
+    int64_t b, i;  // the token's sequence and position
+    if (p.cu_q != nullptr) {
+        int lo = 0, hi = p.batch - 1;  // the last sequence starting at or before tok
+        while (lo < hi) {
+            const int mid = (lo + hi + 1) / 2;
+            if (p.cu_q[mid] <= tok) lo = mid;
+            else hi = mid - 1;
+        }
+        b = lo;
+        i = tok - p.cu_q[b];
+    } else {
+        b = tok / p.seq_q;
+        i = tok % p.seq_q;
+    }
+    const int64_t stride = (int64_t)p.heads_q * p.tokens;  // between splits
+    const float *lse_s = p.lse_accum + (int64_t)h * p.tokens + tok;
+    float mx = -INFINITY;
+    for (int s = 0; s < p.splits; ++s) mx = fmaxf(mx, lse_s[s * stride]);
+    float sum = 0.f;
+    if (mx != -INFINITY) {
+        for (int s = 0; s < p.splits; ++s) sum += expf(lse_s[s * stride] - mx);
+    }
+    const float lse = mx == -INFINITY ? -INFINITY : mx + logf(sum);
+    T *orow = static_cast<T *>(p.o) + b * p.o_sb + (p.cu_q != nullptr ? tok : i) * p.o_ss + (int64_t)h * p.o_sh;
+    for (int col = 2 * threadIdx.x; col < p.d; col += 2 * COMBINE_THREADS) {
+        float o0 = 0.f, o1 = 0.f;
+        if (mx != -INFINITY) {
+            for (int s = 0; s < p.splits; ++s) {
+                const float w = expf(lse_s[s * stride] - lse);
+                const float *part = p.o_accum + ((int64_t)s * stride + (int64_t)h * p.tokens + tok) * p.d + col;
+                o0 += w * part[0];
+                o1 += w * part[1];
+            }
+        }
+        st_global_b32(orow + col, Pack<T>::two(o0, o1));
+    }
+    if (p.lse != nullptr && threadIdx.x == 0) {
+        st_global_f32(&p.lse[b * p.lse_sb + h * p.lse_sh + (p.cu_q != nullptr ? tok : i) * p.lse_si], lse);
     }
 }
 

@@ -78,7 +78,8 @@ inline kh_status check_tensor(const kh_tensor &t, const char *what, int rank, in
 
 struct Launch {
     Params p;
-    int grid_m;
+    int grid_m;  // blocks of 64 (packed) query rows
+    unsigned grid[3];  // the main kernel's grid: row blocks x splits, query heads / pack, batch
     bool varlen;
     const int32_t *host_cu_q, *host_cu_k, *host_seqused;
 };
@@ -215,10 +216,50 @@ inline kh_status validate(const kh_attention_args *a, int32_t device_kind, Launc
     p.win_right = causal ? 0 : (a->window_right >= seq_q ? -1 : a->window_right);
     L.varlen = varlen;
     L.grid_m = (int)((seq_q + 63) / 64);
+    p.pack = 1;
+    p.splits = 1;
+    p.tokens = varlen ? a->cu_seqlens_q[batch] : batch * seq_q;
     L.host_cu_q = a->cu_seqlens_q;
     L.host_cu_k = a->cu_seqlens_k;
     L.host_seqused = a->seqlens_k;
     return KH_OK;
+}
+
+// How the work is cut, once the key block size bn and the device's SM count are known.
+// GQA packing when a group's queries fit one 64-row block (decoding): every K/V block is then
+// loaded once per group instead of once per query head. Split-KV when the blocks would not fill
+// the SMs and there are enough key blocks to share: up to about two waves of blocks, at least two
+// key blocks per split, at most 64 splits (the workspace stays a few waves of rows).
+inline void plan_work(Launch &L, int bn, int sms) {
+    Params &p = L.p;
+    p.pack = p.group > 1 && (int64_t)p.seq_q * p.group <= 64 ? p.group : 1;
+    L.grid_m = (int)(((int64_t)p.seq_q * p.pack + 63) / 64);
+    const int64_t blocks = (int64_t)L.grid_m * (p.heads_q / p.pack) * p.batch;
+    const int64_t key_blocks = ((int64_t)p.seq_k + bn - 1) / bn;
+    int64_t splits = 1;
+    if (blocks > 0 && blocks < sms && key_blocks >= 4) {
+        splits = (2 * (int64_t)sms + blocks - 1) / blocks;
+        if (splits > key_blocks / 2) splits = key_blocks / 2;
+        if (splits > 64) splits = 64;
+    }
+    p.splits = (int)splits;
+    L.grid[0] = (unsigned)(L.grid_m * splits);
+    L.grid[1] = (unsigned)(p.heads_q / p.pack);
+    L.grid[2] = (unsigned)p.batch;
+}
+
+/** Bytes of f32 workspace split-KV needs (0 without splits). */
+inline size_t workspace_bytes(const Launch &L) {
+    const Params &p = L.p;
+    if (p.splits <= 1) return 0;
+    return (size_t)p.splits * p.heads_q * p.tokens * (size_t)(p.d + 1) * sizeof(float);
+}
+
+/** Points o_accum / lse_accum into a workspace of workspace_bytes(L). */
+inline void use_workspace(Launch &L, float *ws) {
+    Params &p = L.p;
+    p.o_accum = ws;
+    p.lse_accum = ws + (size_t)p.splits * p.heads_q * p.tokens * p.d;
 }
 
 // The kernel instance for a head dim: head dim DK (others are zero-padded to it) and BN keys per

@@ -25,6 +25,11 @@ struct Params {
     float scale_over_cap;  // softcap: s = softcap * log2(e) * tanh(qk * scale / softcap)
     float softcap_log2;
     int win_left, win_right;  // -1 = unlimited (causal: right = 0)
+    int pack;    // query heads per row group: 1, or the GQA group (decode: a group's heads share K/V loads)
+    int splits;  // key-range splits (split-KV); > 1 writes partial results to o_accum / lse_accum
+    int64_t tokens;  // query tokens: batch * seq_q, or the packed total (varlen)
+    float *o_accum;    // [splits][heads_q][tokens][d] f32, split-KV only
+    float *lse_accum;  // [splits][heads_q][tokens]
 };
 
 }  // namespace fa2cuda

@@ -7,10 +7,12 @@
 // KH_SIMT_CP_ASYNC (at-wait | at-issue) picks when cp.async copies land and KH_SIMT_WARPS
 // (lockstep | run-ahead) how warps interleave. Unset (or "alternate"), the four combinations take
 // turns from call to call, so a validation's repeated runs of a case see several and a pipelining
-// or barrier hazard shows up as a wrong or non-deterministic result.
+// or barrier hazard shows up as a wrong or non-deterministic result. KH_SIMT_TRACE=1 prints each
+// call's launch plan (GQA packing, splits, grid) to stderr.
 #define KH_SIMT_EMULATION 1
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -66,8 +68,18 @@ size_t extent(const kh_tensor &t, size_t element) {
     return (size_t)(last + 1) * element;
 }
 
+// the SM count the emulated launch plans for (an H100/H200's), so GQA packing and split-KV run too
+constexpr int kEmulatedSms = 132;
+
 template <typename T>
-void run(const Launch &L, const kh_attention_args *a, const Mode &mode) {
+void run(Launch &L, const kh_attention_args *a, const Mode &mode) {
+    plan_work(L, for_head_dim(L.p.d, [](auto shape) { return decltype(shape)::BN; }), kEmulatedSms);
+    if (std::getenv("KH_SIMT_TRACE") != nullptr)  // the launch plan, for checking which paths a test reaches
+        std::fprintf(stderr, "fa2-emulated: d=%d seq_q=%d seq_k=%d heads=%d group=%d -> pack=%d splits=%d grid=%ux%ux%u (%s)\n",
+                     L.p.d, L.p.seq_q, L.p.seq_k, L.p.heads_q, L.p.group, L.p.pack, L.p.splits, L.grid[0], L.grid[1], L.grid[2],
+                     mode.describe());
+    std::vector<float> workspace(workspace_bytes(L) / sizeof(float));
+    if (!workspace.empty()) use_workspace(L, workspace.data());
     Params p = L.p;
     // the "device copies" of the length arrays are the host arrays: the emulator's memory is host memory
     if (L.varlen) {
@@ -82,17 +94,25 @@ void run(const Launch &L, const kh_attention_args *a, const Mode &mode) {
         {a->v.data, extent(a->v, sizeof(T)), false, "v"},
         {a->out.data, extent(a->out, sizeof(T)), true, "out"},
         {a->lse.data, extent(a->lse, sizeof(float)), true, "lse"},
+        {workspace.data(), workspace.size() * sizeof(float), true, "split-KV workspace"},
     };
     for_head_dim(p.d, [&](auto shape) {
         using S = decltype(shape);
         using C = Config<T, S::DK, S::BN>;
         kh_simt::LaunchConfig cfg;
-        cfg.grid = {(unsigned)L.grid_m, (unsigned)p.heads_q, (unsigned)p.batch};  // as fa2_cuda_api.cu launches
+        cfg.grid = {L.grid[0], L.grid[1], L.grid[2]};  // as fa2_cuda_api.cu launches
         cfg.block = {(unsigned)C::THREADS, 1, 1};
         cfg.shared_bytes = (size_t)C::SMEM;
         cfg.cp_async = mode.timing;
         cfg.warps = mode.warps;
         kh_simt::launch(cfg, regions, [&p] { fa2_fwd_kernel<T, S::DK, S::BN>(p); });
+        if (p.splits > 1) {
+            kh_simt::LaunchConfig combine = cfg;
+            combine.grid = {(unsigned)p.tokens, (unsigned)p.heads_q, 1};
+            combine.block = {(unsigned)COMBINE_THREADS, 1, 1};
+            combine.shared_bytes = 0;
+            kh_simt::launch(combine, regions, [&p] { fa2_combine_kernel<T>(p); });
+        }
         return 0;
     });
 }

@@ -1,0 +1,142 @@
+package io.kernelhub.validate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.kernelhub.bridge.KernelBuilds;
+import io.kernelhub.bridge.NativeToolchain;
+import io.kernelhub.bridge.authoring.BundleBuilder;
+import io.kernelhub.core.DType;
+import io.kernelhub.validate.grid.ValidationGrid;
+import io.kernelhub.validate.report.ValidationReport;
+import io.kernelhub.validate.run.CaseResult;
+import io.kernelhub.validate.run.ValidationRun;
+import io.kernelhub.validate.run.ValidationTarget;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * flash-attn2's CUDA kernel source, run on kernelhub's CPU SIMT emulator
+ * (kernels-community/flash-attn2/tests/cuda_emulation), validated like any kernel: the quick grid
+ * in f16 and bf16 passes FlashAttention's criterion. And the emulator is shown to catch what only
+ * a GPU would otherwise: the kernel with a missing barrier, a too-early cp.async wait, or too
+ * little shared memory fails the same validation. Needs the CUDA toolkit's headers (nvcc on
+ * PATH), not a GPU; CI requires them.
+ */
+class CudaKernelOnEmulatorTest {
+
+    static final String FA2 = "kernels-community/flash-attn2";
+
+    /** Source edits to the kernel that a GPU would punish; each must apply. */
+    enum Bug {
+        /** no barrier between computing a stage and prefetching into the other: warps overwrite what others still read */
+        MISSING_BARRIER("        __syncthreads();  // the next iteration's prefetch overwrites the stage just read\n", ""),
+        /** waits for one group too few: the current stage is read while its copies may still be in flight */
+        EARLY_READ("cp_async_wait<1>();", "cp_async_wait<2>();"),
+        /** dynamic shared memory one K/V stage short: the second V stage runs past the end */
+        SHARED_OVERFLOW("(BM + 4 * BN) * DS", "(BM + 3 * BN) * DS");
+
+        final String from, to;
+
+        Bug(String from, String to) {
+            this.from = from;
+            this.to = to;
+        }
+    }
+
+    @BeforeAll
+    static void needsTheCudaHeaders() {
+        boolean nvcc = Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, "nvcc")));
+        if ("true".equals(System.getenv("CI"))) {
+            assertThat(nvcc).as("CI builds the CUDA variant: nvcc must be on PATH").isTrue();
+        }
+        assumeTrue(nvcc, "nvcc is not installed: no CUDA headers to compile the kernel source with");
+    }
+
+    static ValidationReport validate(Path build, List<DType> dtypes) throws IOException {
+        return new ValidationRun(ValidationTarget.parse(build.toString()), "cpu", ValidationGrid.Size.QUICK, dtypes, 0, 2, false,
+                Path.of("target", "crashes").toAbsolutePath()).execute(r -> { });
+    }
+
+    static List<CaseResult> failed(ValidationReport r) {
+        return r.results().stream().filter(c -> c.status() == CaseResult.Status.FAILED).toList();
+    }
+
+    @Test
+    void theKernelSourcePassesTheQuickGridInF16AndBf16() throws IOException {
+        ValidationReport r = validate(KernelBuilds.repoKernel(FA2 + "/tests/cuda_emulation"), List.of(DType.F16, DType.BF16));
+        assertThat(failed(r)).as("%s", failed(r)).isEmpty();
+        assertThat(r.count(CaseResult.Status.PASSED)).isEqualTo(r.results().size()).isGreaterThan(80);
+    }
+
+    @Test
+    void aMissingBarrierFails() throws IOException {
+        ValidationReport r = validate(buildWith(Bug.MISSING_BARRIER), List.of(DType.BF16));
+        assertThat(failed(r)).isNotEmpty();
+        // a race needs two key blocks: cases with at most one block of keys cannot show it
+        assertThat(r.results()).filteredOn(c -> c.seqK() <= 32).allSatisfy(c -> assertThat(c.status())
+                .isEqualTo(CaseResult.Status.PASSED));
+    }
+
+    @Test
+    void readingAStageBeforeItsCopiesLandedFails() throws IOException {
+        ValidationReport r = validate(buildWith(Bug.EARLY_READ), List.of(DType.BF16));
+        assertThat(failed(r).size()).isGreaterThan(r.results().size() / 2);
+    }
+
+    @Test
+    void sharedMemoryOverrunIsAFaultThatSaysWhere() throws IOException {
+        ValidationReport r = validate(buildWith(Bug.SHARED_OVERFLOW), List.of(DType.BF16));
+        assertThat(failed(r)).isNotEmpty().allSatisfy(c -> assertThat(c.message()).contains("emulated CUDA kernel fault")
+                .contains("out of bounds").contains("block (").contains("warp "));
+    }
+
+    /** A copy of the kernel source and its emulation bundle with the bug patched in, built. */
+    static Path buildWith(Bug bug) throws IOException {
+        Path root = NativeToolchain.OUT.resolve("emulated-" + bug.name().toLowerCase(Locale.ROOT));
+        deleteTree(root);
+        Path repo = NativeToolchain.REPO.resolve(FA2);
+        copyTree(repo.resolve("src/cuda"), root.resolve("src/cuda"));
+        copyTree(repo.resolve("tests/cuda_emulation"), root.resolve("tests/cuda_emulation"));
+        deleteTree(root.resolve("tests/cuda_emulation/build"));
+        Path kernel = root.resolve("src/cuda/fa2_kernel.cuh");
+        String code = Files.readString(kernel);
+        assertThat(code).as("the kernel changed: cannot patch in %s", bug).contains(bug.from);
+        Files.writeString(kernel, code.replace(bug.from, bug.to));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        BundleBuilder.Result built = new BundleBuilder(KernelBuilds.SDK).build(root.resolve("tests/cuda_emulation"),
+                root.resolve("build"), Runtime.getRuntime().availableProcessors(), "Release", log);
+        assertThat(built.variants()).as("build of %s: %s\n%s", bug, built.problems(), log).isNotEmpty();
+        return built.outputDir();
+    }
+
+    static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(target);
+                else Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
