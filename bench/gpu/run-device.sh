@@ -3,7 +3,7 @@
 #   bash bench/gpu/run-device.sh "$OUT"
 # Needs .device/ from bench/gpu/pack-device.sh. Writes everything into OUT (log, doctor, validation
 # JUnit/JSON, compute-sanitizer logs, benchmarks vs PyTorch SDPA flash and cuDNN as JSON and
-# markdown). Without a CUDA driver it stops after doctor with "no CUDA driver" and exit 2.
+# markdown, prefill shapes and decoding with GQA). Without a CUDA driver it stops after doctor with "no CUDA driver" and exit 2.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT=${1:?usage: run-device.sh OUT_DIR}
@@ -55,6 +55,15 @@ for dt in bf16 f16; do
         --iters 20 --warmup-seconds 1 --peer "$peer" --json "$OUT/bench-$dt-d$d-$peer.json" \
         | tee "$OUT/bench-$dt-d$d-$peer.txt" || status=1
     done
+  done
+done
+echo "== decoding (one query, GQA 32:8, batch 4, head dim 128): split-KV and GQA packing vs SDPA"
+for dt in bf16 f16; do
+  shapes=$(printf '4x32:8x1x%dx128,' 1024 4096 16384 65536)
+  for peer in sdpa-flash sdpa-cudnn; do
+    kh bench kernels-community/flash-attn2 --device cuda --dtype "$dt" --shapes "${shapes%,}" --causal no \
+      --iters 50 --warmup-seconds 1 --peer "$peer" --json "$OUT/bench-decode-$dt-$peer.json" \
+      | tee "$OUT/bench-decode-$dt-$peer.txt" || status=1
   done
 done
 echo "run-device: done, status $status"

@@ -120,6 +120,15 @@ class GridAndReportsTest {
         assertThat(causal.flops()).isEqualTo(4.0 * 128 * 8 * (1024.0 * 1025 / 2));
         assertThat(BenchShape.parse("1x1x2x4x1", DType.F32, true).flops()).isEqualTo(4.0 * (3 + 4)); // bottom-right
         assertThatThrownBy(() -> BenchShape.parse("1x8x1024", DType.F32, false)).hasMessageContaining("BxHxSQxSKxD");
+        BenchShape decode = BenchShape.parse("8x32:8x1x8192x128", DType.BF16, false);
+        assertThat(decode.heads()).isEqualTo(32);
+        assertThat(decode.kvHeads()).isEqualTo(8);
+        assertThat(decode.flops()).isEqualTo(4.0 * 128 * 32 * 8 * 8192);
+        assertThat(decode.label()).startsWith("8x32:8x1x8192x128");
+        assertThat(decode.request().k().shape()).containsExactly(8, 8192, 8, 128);
+        assertThat(BenchShape.parse("1x8x64x64x64", DType.F32, false).kvHeads()).isEqualTo(8);
+        assertThatThrownBy(() -> BenchShape.parse("1x32:5x1x64x64", DType.F32, false)).hasMessageContaining("multiple of K/V heads");
+        assertThatThrownBy(() -> BenchShape.parse("1x32:8:2x1x64x64", DType.F32, false)).hasMessageContaining("Hq:Hkv");
         BenchReport r = new BenchReport(List.of(new BenchResult("a/k", full, 10, 200, null),
                 new BenchResult("torch-eager", full, 20, 100, null)), "torch", "cpu");
         assertThat(r.table()).contains("2.00x").contains("FLOPs = 4 * head_dim");

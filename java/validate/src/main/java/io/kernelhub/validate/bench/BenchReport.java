@@ -119,6 +119,7 @@ public final class BenchReport {
             o.put("shape", r.shape().label());
             o.put("batch", r.shape().batch());
             o.put("heads", r.shape().heads());
+            o.put("kv_heads", r.shape().kvHeads());
             o.put("seq_q", r.shape().seqQ());
             o.put("seq_k", r.shape().seqK());
             o.put("head_dim", r.shape().headDim());

@@ -56,19 +56,23 @@ public final class Peers {
             return new BenchResult(name, s, Double.NaN, Double.NaN, "peers need the kernelhub checkout's bench/ scripts "
                     + "(run ./kernelhub from the repository)");
         }
-        if (s.seqQ() != s.seqK()) {
-            return new BenchResult(name, s, Double.NaN, Double.NaN, "the peer scripts measure seq_q = seq_k only");
-        }
         String python = python();
         List<String> cmd;
         if (peer.startsWith("sdpa-")) {
             if (s.dtype() == DType.F32) {
                 return new BenchResult(name, s, Double.NaN, Double.NaN, "the GPU peers run f16/bf16");
             }
+            if (s.causal() && s.seqQ() != s.seqK()) {
+                return new BenchResult(name, s, Double.NaN, Double.NaN,
+                        "SDPA's is_causal is top-left aligned: causal peers need seq_q = seq_k");
+            }
             cmd = List.of(python, repo.resolve("bench/gpu/torch_sdpa.py").toString(), "--seqs", Integer.toString(s.seqQ()),
-                    "--batch", Integer.toString(s.batch()), "--heads", Integer.toString(s.heads()), "--head-dim",
+                    "--seq-k", Integer.toString(s.seqK()), "--batch", Integer.toString(s.batch()), "--heads",
+                    Integer.toString(s.heads()), "--kv-heads", Integer.toString(s.kvHeads()), "--head-dim",
                     Integer.toString(s.headDim()), "--dtype", s.dtype().name().toLowerCase(Locale.ROOT), "--causal",
                     s.causal() ? "1" : "0", "--backend", peer.substring("sdpa-".length()));
+        } else if (s.seqQ() != s.seqK() || s.kvHeads() != s.heads()) {
+            return new BenchResult(name, s, Double.NaN, Double.NaN, "the CPU peer scripts measure seq_q = seq_k without GQA");
         } else if (peer.equals("torch")) {
             if (s.dtype() == DType.F16) {
                 return new BenchResult(name, s, Double.NaN, Double.NaN, "CPU PyTorch has no fast f16 matmul");
