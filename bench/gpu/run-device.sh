@@ -57,6 +57,13 @@ for dt in bf16 f16; do
     done
   done
 done
+echo "== 128-row blocks (FA2_CUDA_BLOCK_ROWS=128, each warp 32 rows) vs the default 64, bf16, head dims 64/128"
+for d in 64 128; do
+  shapes=$(printf '1x16x%dx%dx%d,' 4096 4096 "$d" 8192 8192 "$d" 16384 16384 "$d")
+  FA2_CUDA_BLOCK_ROWS=128 kh bench kernels-community/flash-attn2 --device cuda --dtype bf16 --shapes "${shapes%,}" \
+    --causal both --iters 20 --warmup-seconds 1 --peer sdpa-flash --json "$OUT/bench-rows128-bf16-d$d-sdpa-flash.json" \
+    | tee "$OUT/bench-rows128-bf16-d$d-sdpa-flash.txt" || status=1
+done
 echo "== decoding (one query, GQA 32:8, batch 4, head dim 128): split-KV and GQA packing vs SDPA"
 for dt in bf16 f16; do
   shapes=$(printf '4x32:8x1x%dx128,' 1024 4096 16384 65536)

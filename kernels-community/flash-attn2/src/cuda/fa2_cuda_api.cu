@@ -15,23 +15,23 @@ namespace {
 using fa2cuda::Params;
 using namespace fa2cuda::plan;
 
-template <typename T, int DK, int BN>
+template <typename T, int DK, int BN, int MT>
 cudaError_t launch(const Launch &L, cudaStream_t s) {
-    using C = fa2cuda::Config<T, DK, BN>;
-    cudaError_t e = cudaFuncSetAttribute(fa2cuda::fa2_fwd_kernel<T, DK, BN>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                         C::SMEM);
+    using C = fa2cuda::Config<T, DK, BN, MT>;
+    cudaError_t e = cudaFuncSetAttribute(fa2cuda::fa2_fwd_kernel<T, DK, BN, MT>,
+                                         cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM);
     if (e != cudaSuccess) return e;
-    fa2cuda::fa2_fwd_kernel<T, DK, BN><<<dim3(L.grid[0], L.grid[1], L.grid[2]), C::THREADS, C::SMEM, s>>>(L.p);
+    fa2cuda::fa2_fwd_kernel<T, DK, BN, MT><<<dim3(L.grid[0], L.grid[1], L.grid[2]), C::THREADS, C::SMEM, s>>>(L.p);
     if ((e = cudaGetLastError()) != cudaSuccess || L.p.splits <= 1) return e;
     fa2cuda::fa2_combine_kernel<T><<<dim3((unsigned)L.p.tokens, L.p.heads_q), fa2cuda::COMBINE_THREADS, 0, s>>>(L.p);
     return cudaGetLastError();
 }
 
 template <typename T>
-cudaError_t dispatch(const Launch &L, cudaStream_t s) {
-    return for_head_dim(L.p.d, [&](auto shape) {
+cudaError_t dispatch(const Launch &L, int block_rows, cudaStream_t s) {
+    return for_kernel(L.p.d, block_rows, [&](auto shape) {
         using S = decltype(shape);
-        return launch<T, S::DK, S::BN>(L, s);
+        return launch<T, S::DK, S::BN, S::MT>(L, s);
     });
 }
 
@@ -68,10 +68,15 @@ kh_status fwd(const kh_attention_args *a, char *err, size_t cap) {
                     cudaGetErrorString(e));
     cudaStream_t s = static_cast<cudaStream_t>(a->stream);
 
-    // GQA packing and split-KV from the problem size and this device's SM count
+    // block height, GQA packing and split-KV from the problem size and this device's SM count
+    int block_rows = 64;
+    if ((st = block_rows_from_env(64, block_rows, err, cap)) != KH_OK) return st;
     int sms = 0;
     cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, a->q.device_index);
-    plan_work(L, for_head_dim(L.p.d, [](auto shape) { return decltype(shape)::BN; }), sms);
+    for_kernel(L.p.d, block_rows, [&](auto shape) {
+        plan_work(L, decltype(shape)::BM, decltype(shape)::BN, sms);
+        return 0;
+    });
 
     // one stream-ordered allocation for this call: the split-KV workspace, then the length arrays
     void *scratch = nullptr;
@@ -111,8 +116,8 @@ kh_status fwd(const kh_attention_args *a, char *err, size_t cap) {
         }
     }
     e = L.p.q == nullptr ? cudaSuccess
-        : a->q.dtype == KH_DTYPE_BF16 ? dispatch<__nv_bfloat16>(L, s)
-                                      : dispatch<__half>(L, s);
+        : a->q.dtype == KH_DTYPE_BF16 ? dispatch<__nv_bfloat16>(L, block_rows, s)
+                                      : dispatch<__half>(L, block_rows, s);
     if (scratch != nullptr) {
         if (pooled) {
             cudaFreeAsync(scratch, s);

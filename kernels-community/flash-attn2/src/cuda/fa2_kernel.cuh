@@ -1,7 +1,7 @@
 // fa2_kernel.cuh — FlashAttention-2 forward on tensor cores (sm_80+).
 //
-// One thread block computes BM = 64 query rows of one (sequence, query head): 4 warps, 16 rows
-// each. For decoding (seq_q x GQA group <= 64) the rows are instead the queries of all the heads
+// One thread block computes BM = 64 MT query rows of one (sequence, query head): 4 warps, MT
+// 16-row m-tiles each (MT = 1, or 2 for 128-row blocks at head dims <= 128). For decoding (seq_q x GQA group <= 64) the rows are instead the queries of all the heads
 // that share one K/V head (GQA packing: K/V are loaded once for the group), and when there are
 // too few blocks to fill the GPU each block takes one share of the keys (split-KV) and
 // fa2_combine_kernel merges the shares by their LSE. Key/value blocks of BN keys stream through shared memory with cp.async, double-buffered
@@ -92,18 +92,21 @@ __device__ __forceinline__ void load_q_tile(T *tile, const T *base, int64_t seq_
     }
 }
 
-template <typename T, int DK, int BN>
+// MT = 16-row m-tiles per warp: 1 (64-row blocks) or 2 (128-row blocks, each K/V fragment read
+// from shared memory feeds twice the mma work)
+template <typename T, int DK, int BN, int MT>
 struct Config {
-    static constexpr int BM = 64;
+    static constexpr int BM = 64 * MT;
     static constexpr int WARPS = 4;
     static constexpr int THREADS = WARPS * 32;
     static constexpr int DS = (DK + 63) / 64 * 64;
     static constexpr int SMEM = (BM + 4 * BN) * DS * (int)sizeof(T);  // Q + 2 stages of K and V
 };
 
-template <typename T, int DK, int BN>
+template <typename T, int DK, int BN, int MT>
 __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
-    using C = Config<T, DK, BN>;
+    using C = Config<T, DK, BN, MT>;
+    constexpr int R = 2 * MT;  // rows per thread
     constexpr int BM = C::BM, DS = C::DS, NT = BN / 8, DT = DK / 8;
     FA2_DYNAMIC_SHARED(smem_raw);
     T *sQ = reinterpret_cast<T *>(smem_raw);
@@ -147,14 +150,23 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
 
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const int g = lane / 4, tig = lane % 4;
-    const int row_a = m0 + warp * 16 + g, row_b = row_a + 8;  // the two (packed) rows this thread holds
-    const int i_a = row_a / p.pack, i_b = row_b / p.pack;      // their query positions
-
-    float acc_o[DT][4];
+    // the (packed) rows this thread holds: r = 2 * mt + half is row m0 + 64 mt + 16 warp + g + 8 half
+    int row_of[R], i_of[R];  // and their query positions
 #pragma unroll
-    for (int t = 0; t < DT; ++t) acc_o[t][0] = acc_o[t][1] = acc_o[t][2] = acc_o[t][3] = 0.f;
-    float m_run[2] = {-INFINITY, -INFINITY};
-    float l_run[2] = {0.f, 0.f};
+    for (int r = 0; r < R; ++r) {
+        row_of[r] = m0 + (r / 2) * 64 + warp * 16 + g + (r % 2) * 8;
+        i_of[r] = row_of[r] / p.pack;
+    }
+
+    float acc_o[MT][DT][4];
+    float m_run[R], l_run[R];
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+        for (int t = 0; t < DT; ++t) acc_o[mt][t][0] = acc_o[mt][t][1] = acc_o[mt][t][2] = acc_o[mt][t][3] = 0.f;
+    }
+#pragma unroll
+    for (int r = 0; r < R; ++r) m_run[r] = -INFINITY, l_run[r] = 0.f;
 
     if (nb_lo <= nb_hi) {
         load_q_tile<T, BM, DK, DS, C::THREADS>(sQ, qb, p.q_ss, p.q_sh, p.pack, m0, rows, p.d);
@@ -178,48 +190,61 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
         const uint32_t sKa = static_cast<uint32_t>(__cvta_generic_to_shared(sK + stage * BN * DS));
         const uint32_t sVa = static_cast<uint32_t>(__cvta_generic_to_shared(sV + stage * BN * DS));
 
-        // S = Q K^T for this warp's 16 rows and the block's BN keys
-        float acc_s[NT][4];
+        // S = Q K^T for this warp's rows and the block's BN keys: each K fragment feeds MT m-tiles
+        float acc_s[MT][NT][4];
 #pragma unroll
-        for (int t = 0; t < NT; ++t) acc_s[t][0] = acc_s[t][1] = acc_s[t][2] = acc_s[t][3] = 0.f;
+        for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+            for (int t = 0; t < NT; ++t) acc_s[mt][t][0] = acc_s[mt][t][1] = acc_s[mt][t][2] = acc_s[mt][t][3] = 0.f;
+        }
 #pragma unroll
         for (int kk = 0; kk < DK / 16; ++kk) {
-            uint32_t a[4];
-            ldmatrix_x4(a, sQa + swz<DS>(warp * 16 + (lane % 16), kk * 16 + (lane / 16) * 8) * (int)sizeof(T));
+            uint32_t a[MT][4];
+#pragma unroll
+            for (int mt = 0; mt < MT; ++mt)
+                ldmatrix_x4(a[mt], sQa + swz<DS>(mt * 64 + warp * 16 + (lane % 16), kk * 16 + (lane / 16) * 8) * (int)sizeof(T));
 #pragma unroll
             for (int t = 0; t < NT; t += 2) {
                 uint32_t bfr[4];
                 ldmatrix_x4(bfr, sKa + swz<DS>(t * 8 + (lane / 16) * 8 + (lane % 8), kk * 16 + ((lane / 8) % 2) * 8) *
                                            (int)sizeof(T));
-                mma16816<T>(acc_s[t], a, bfr[0], bfr[1]);
-                mma16816<T>(acc_s[t + 1], a, bfr[2], bfr[3]);
+#pragma unroll
+                for (int mt = 0; mt < MT; ++mt) {
+                    mma16816<T>(acc_s[mt][t], a[mt], bfr[0], bfr[1]);
+                    mma16816<T>(acc_s[mt][t + 1], a[mt], bfr[2], bfr[3]);
+                }
             }
         }
 
-        // scale (log2 domain), softcap, mask; then the online softmax update for both rows
+        // scale (log2 domain), softcap, mask; then the online softmax update for each row
         const int j0 = nb * BN;
         const bool full = j0 >= lo_of(last_i) && j0 + BN - 1 <= hi_of(first_i) && j0 + BN <= len_k;
-        float mx[2] = {-INFINITY, -INFINITY};
+        float mx[R];
 #pragma unroll
-        for (int t = 0; t < NT; ++t) {
+        for (int r = 0; r < R; ++r) mx[r] = -INFINITY;
 #pragma unroll
-            for (int e = 0; e < 4; ++e) {
-                const int i = e < 2 ? i_a : i_b;
-                const int j = j0 + t * 8 + tig * 2 + (e & 1);
-                float s = acc_s[t][e];
-                if (p.softcap > 0.f) {
-                    s = p.softcap_log2 * tanhf(s * p.scale_over_cap);
-                } else {
-                    s *= p.scale_log2;
+        for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+            for (int t = 0; t < NT; ++t) {
+#pragma unroll
+                for (int e = 0; e < 4; ++e) {
+                    const int r = 2 * mt + (e >> 1);
+                    const int j = j0 + t * 8 + tig * 2 + (e & 1);
+                    float s = acc_s[mt][t][e];
+                    if (p.softcap > 0.f) {
+                        s = p.softcap_log2 * tanhf(s * p.scale_over_cap);
+                    } else {
+                        s *= p.scale_log2;
+                    }
+                    if (!full && (j < lo_of(i_of[r]) || j > hi_of(i_of[r]) || j >= len_k)) s = -INFINITY;
+                    acc_s[mt][t][e] = s;
+                    mx[r] = fmaxf(mx[r], s);
                 }
-                if (!full && (j < lo_of(i) || j > hi_of(i) || j >= len_k)) s = -INFINITY;
-                acc_s[t][e] = s;
-                mx[e >> 1] = fmaxf(mx[e >> 1], s);
             }
         }
-        float corr[2];
+        float corr[R];
 #pragma unroll
-        for (int r = 0; r < 2; ++r) {
+        for (int r = 0; r < R; ++r) {
             mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 1));
             mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 2));
             const float m_new = fmaxf(m_run[r], mx[r]);
@@ -228,40 +253,56 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
             m_run[r] = m_new;
             mx[r] = m_use;
         }
-        float sum[2] = {0.f, 0.f};
+        float sum[R];
 #pragma unroll
-        for (int t = 0; t < NT; ++t) {
+        for (int r = 0; r < R; ++r) sum[r] = 0.f;
 #pragma unroll
-            for (int e = 0; e < 4; ++e) {
-                const float pe = exp2f(acc_s[t][e] - mx[e >> 1]);
-                acc_s[t][e] = pe;
-                sum[e >> 1] += pe;
+        for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+            for (int t = 0; t < NT; ++t) {
+#pragma unroll
+                for (int e = 0; e < 4; ++e) {
+                    const int r = 2 * mt + (e >> 1);
+                    const float pe = exp2f(acc_s[mt][t][e] - mx[r]);
+                    acc_s[mt][t][e] = pe;
+                    sum[r] += pe;
+                }
             }
         }
-        l_run[0] = l_run[0] * corr[0] + sum[0];
-        l_run[1] = l_run[1] * corr[1] + sum[1];
 #pragma unroll
-        for (int t = 0; t < DT; ++t) {
-            acc_o[t][0] *= corr[0];
-            acc_o[t][1] *= corr[0];
-            acc_o[t][2] *= corr[1];
-            acc_o[t][3] *= corr[1];
+        for (int r = 0; r < R; ++r) l_run[r] = l_run[r] * corr[r] + sum[r];
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+            for (int t = 0; t < DT; ++t) {
+                acc_o[mt][t][0] *= corr[2 * mt];
+                acc_o[mt][t][1] *= corr[2 * mt];
+                acc_o[mt][t][2] *= corr[2 * mt + 1];
+                acc_o[mt][t][3] *= corr[2 * mt + 1];
+            }
         }
 
-        // O += P V: P's accumulator layout is the A fragment layout of two adjacent key tiles
+        // O += P V: P's accumulator layout is the A fragment layout of two adjacent key tiles; each
+        // V fragment feeds MT m-tiles
 #pragma unroll
         for (int kv = 0; kv < BN / 16; ++kv) {
-            uint32_t a[4];
-            a[0] = Pack<T>::two(acc_s[2 * kv][0], acc_s[2 * kv][1]);
-            a[1] = Pack<T>::two(acc_s[2 * kv][2], acc_s[2 * kv][3]);
-            a[2] = Pack<T>::two(acc_s[2 * kv + 1][0], acc_s[2 * kv + 1][1]);
-            a[3] = Pack<T>::two(acc_s[2 * kv + 1][2], acc_s[2 * kv + 1][3]);
+            uint32_t a[MT][4];
+#pragma unroll
+            for (int mt = 0; mt < MT; ++mt) {
+                a[mt][0] = Pack<T>::two(acc_s[mt][2 * kv][0], acc_s[mt][2 * kv][1]);
+                a[mt][1] = Pack<T>::two(acc_s[mt][2 * kv][2], acc_s[mt][2 * kv][3]);
+                a[mt][2] = Pack<T>::two(acc_s[mt][2 * kv + 1][0], acc_s[mt][2 * kv + 1][1]);
+                a[mt][3] = Pack<T>::two(acc_s[mt][2 * kv + 1][2], acc_s[mt][2 * kv + 1][3]);
+            }
 #pragma unroll
             for (int t = 0; t < DT; t += 2) {
                 uint32_t bfr[4];
                 ldmatrix_x4_trans(bfr, sVa + swz<DS>(kv * 16 + (lane % 16), t * 8 + (lane / 16) * 8) * (int)sizeof(T));
-                mma16816<T>(acc_o[t], a, bfr[0], bfr[1]);
-                mma16816<T>(acc_o[t + 1], a, bfr[2], bfr[3]);
+#pragma unroll
+                for (int mt = 0; mt < MT; ++mt) {
+                    mma16816<T>(acc_o[mt][t], a[mt], bfr[0], bfr[1]);
+                    mma16816<T>(acc_o[mt][t + 1], a[mt], bfr[2], bfr[3]);
+                }
             }
         }
         __syncthreads();  // the next iteration's prefetch overwrites the stage just read
@@ -270,13 +311,13 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
     // O / l, LSE = ln(2) * m + ln(l); rows without visible keys get zeros and -inf. With split-KV
     // both go to the f32 workspace and fa2_combine_kernel merges the splits.
 #pragma unroll
-    for (int r = 0; r < 2; ++r) {
+    for (int r = 0; r < R; ++r) {
         l_run[r] += __shfl_xor_sync(0xffffffffu, l_run[r], 1);
         l_run[r] += __shfl_xor_sync(0xffffffffu, l_run[r], 2);
     }
 #pragma unroll
-    for (int r = 0; r < 2; ++r) {
-        const int row = r == 0 ? row_a : row_b;
+    for (int r = 0; r < R; ++r) {
+        const int row = row_of[r], mt = r / 2, e = (r % 2) * 2;  // e: the row's first accumulator
         if (row >= rows) continue;
         const int i = row / p.pack, h = h0 + row % p.pack;
         const float inv = l_run[r] > 0.f ? 1.f / l_run[r] : 0.f;
@@ -289,8 +330,8 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
             for (int t = 0; t < DT; ++t) {
                 const int col = t * 8 + tig * 2;
                 if (col < p.d) {
-                    st_global_f32(orow + col, acc_o[t][2 * r] * inv);
-                    st_global_f32(orow + col + 1, acc_o[t][2 * r + 1] * inv);
+                    st_global_f32(orow + col, acc_o[mt][t][e] * inv);
+                    st_global_f32(orow + col + 1, acc_o[mt][t][e + 1] * inv);
                 }
             }
             if (tig == 0) st_global_f32(p.lse_accum + slot, lse);
@@ -300,7 +341,7 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
 #pragma unroll
         for (int t = 0; t < DT; ++t) {
             const int col = t * 8 + tig * 2;
-            if (col < p.d) st_global_b32(orow + col, Pack<T>::two(acc_o[t][2 * r] * inv, acc_o[t][2 * r + 1] * inv));
+            if (col < p.d) st_global_b32(orow + col, Pack<T>::two(acc_o[mt][t][e] * inv, acc_o[mt][t][e + 1] * inv));
         }
         if (p.lse != nullptr && tig == 0) {
             st_global_f32(&p.lse[b * p.lse_sb + h * p.lse_sh + (p.cu_q != nullptr ? tok : i) * p.lse_si], lse);

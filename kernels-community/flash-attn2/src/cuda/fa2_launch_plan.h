@@ -8,6 +8,7 @@
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "fa2_params.h"
@@ -230,10 +231,10 @@ inline kh_status validate(const kh_attention_args *a, int32_t device_kind, Launc
 // loaded once per group instead of once per query head. Split-KV when the blocks would not fill
 // the SMs and there are enough key blocks to share: up to about two waves of blocks, at least two
 // key blocks per split, at most 64 splits (the workspace stays a few waves of rows).
-inline void plan_work(Launch &L, int bn, int sms) {
+inline void plan_work(Launch &L, int bm, int bn, int sms) {
     Params &p = L.p;
     p.pack = p.group > 1 && (int64_t)p.seq_q * p.group <= 64 ? p.group : 1;
-    L.grid_m = (int)(((int64_t)p.seq_q * p.pack + 63) / 64);
+    L.grid_m = (int)(((int64_t)p.seq_q * p.pack + bm - 1) / bm);
     const int64_t blocks = (int64_t)L.grid_m * (p.heads_q / p.pack) * p.batch;
     const int64_t key_blocks = ((int64_t)p.seq_k + bn - 1) / bn;
     int64_t splits = 1;
@@ -262,16 +263,35 @@ inline void use_workspace(Launch &L, float *ws) {
     p.lse_accum = ws + (size_t)p.splits * p.heads_q * p.tokens * p.d;
 }
 
-// The kernel instance for a head dim: head dim DK (others are zero-padded to it) and BN keys per
-// block. fn is called with KernelShape<DK, BN>{}.
-template <int DK_, int BN_> struct KernelShape {
-    static constexpr int DK = DK_, BN = BN_;
+// The kernel instance for a head dim and block height: head dim DK (others are zero-padded to
+// it), BN keys per block, MT 16-row m-tiles per warp (BM = 64 MT rows per block). fn is called
+// with KernelShape<DK, BN, MT>{}. 128-row blocks exist for head dims up to 128 (at 256 the
+// accumulators would not fit the registers).
+template <int DK_, int BN_, int MT_> struct KernelShape {
+    static constexpr int DK = DK_, BN = BN_, MT = MT_, BM = 64 * MT_;
 };
-template <typename Fn> auto for_head_dim(int d, Fn &&fn) {
-    if (d <= 64) return fn(KernelShape<64, 64>{});
-    if (d <= 96) return fn(KernelShape<96, 64>{});
-    if (d <= 128) return fn(KernelShape<128, 64>{});
-    return fn(KernelShape<256, 32>{});
+template <typename Fn> auto for_kernel(int d, int block_rows, Fn &&fn) {
+    if (block_rows == 128 && d <= 128) {
+        if (d <= 64) return fn(KernelShape<64, 64, 2>{});
+        if (d <= 96) return fn(KernelShape<96, 32, 2>{});  // 32 keys: the accumulators of 2 m-tiles fit
+        return fn(KernelShape<128, 32, 2>{});
+    }
+    if (d <= 64) return fn(KernelShape<64, 64, 1>{});
+    if (d <= 96) return fn(KernelShape<96, 64, 1>{});
+    if (d <= 128) return fn(KernelShape<128, 64, 1>{});
+    return fn(KernelShape<256, 32, 1>{});
+}
+
+// FA2_CUDA_BLOCK_ROWS: 64 (the default) or 128 query rows per block (head dims <= 128), for
+// measuring both on a GPU. Unset: fallback.
+inline kh_status block_rows_from_env(int fallback, int &rows, char *err, size_t cap) {
+    const char *env = std::getenv("FA2_CUDA_BLOCK_ROWS");
+    rows = fallback;
+    if (env == nullptr || *env == '\0') return KH_OK;
+    if (std::strcmp(env, "64") == 0) rows = 64;
+    else if (std::strcmp(env, "128") == 0) rows = 128;
+    else return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "FA2_CUDA_BLOCK_ROWS=%s: expected 64 or 128", env);
+    return KH_OK;
 }
 
 }  // namespace plan
