@@ -28,9 +28,10 @@ import org.junit.jupiter.api.Test;
 /**
  * flash-attn2's CUDA kernel source, run on kernelhub's CPU SIMT emulator
  * (kernels-community/flash-attn2/tests/cuda_emulation), validated like any kernel: the quick grid
- * in f16 and bf16 passes FlashAttention's criterion. And the emulator is shown to catch what only
- * a GPU would otherwise: the kernel with a missing barrier, a too-early cp.async wait, or too
- * little shared memory fails the same validation. Needs the CUDA toolkit's headers (nvcc on
+ * in f16 and bf16 passes FlashAttention's criterion (64- and 128-row blocks, GQA packing and
+ * split-KV all occur in it). And the emulator is shown to catch what only a GPU would otherwise:
+ * the kernel with a missing barrier, a too-early cp.async wait, too little shared memory, or a
+ * wrong split-KV combine fails the same validation. Needs the CUDA toolkit's headers (nvcc on
  * PATH), not a GPU; CI requires them.
  */
 class CudaKernelOnEmulatorTest {
@@ -44,7 +45,9 @@ class CudaKernelOnEmulatorTest {
         /** waits for one group too few: the current stage is read while its copies may still be in flight */
         EARLY_READ("cp_async_wait<1>();", "cp_async_wait<2>();"),
         /** dynamic shared memory one K/V stage short: the second V stage runs past the end */
-        SHARED_OVERFLOW("(BM + 4 * BN) * DS", "(BM + 3 * BN) * DS");
+        SHARED_OVERFLOW("(BM + 4 * BN) * DS", "(BM + 3 * BN) * DS"),
+        /** split-KV shares weighted by exp(lse_s - max) instead of exp(lse_s - LSE): unnormalized decoding outputs */
+        SPLIT_COMBINE_UNNORMALIZED("const float w = expf(lse_s[s * stride] - lse);", "const float w = expf(lse_s[s * stride] - mx);");
 
         final String from, to;
 
@@ -100,6 +103,15 @@ class CudaKernelOnEmulatorTest {
         ValidationReport r = validate(buildWith(Bug.SHARED_OVERFLOW), List.of(DType.BF16));
         assertThat(failed(r)).isNotEmpty().allSatisfy(c -> assertThat(c.message()).contains("emulated CUDA kernel fault")
                 .contains("out of bounds").contains("block (").contains("warp "));
+    }
+
+    @Test
+    void aWrongSplitKvCombineFailsWhereKeysAreSplit() throws IOException {
+        ValidationReport r = validate(buildWith(Bug.SPLIT_COMBINE_UNNORMALIZED), List.of(DType.BF16));
+        assertThat(failed(r)).isNotEmpty();
+        // fewer than 4 key blocks (of at least 32 keys) are never split
+        assertThat(r.results()).filteredOn(c -> c.seqK() <= 3 * 32).allSatisfy(c -> assertThat(c.status())
+                .isEqualTo(CaseResult.Status.PASSED));
     }
 
     /** A copy of the kernel source and its emulation bundle with the bug patched in, built. */
