@@ -113,8 +113,12 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
     T *sK = sQ + BM * DS;          // [2][BN][DS]
     T *sV = sK + 2 * BN * DS;      // [2][BN][DS]
 
-    // blockIdx.x = row block * splits + split; blockIdx.y = the first of p.pack query heads
-    const int b = blockIdx.z, h0 = blockIdx.y * p.pack, split = blockIdx.x % p.splits, m0 = blockIdx.x / p.splits * BM;
+    // blockIdx.x = row block * splits + split, the last row block first: with a causal mask the
+    // last rows see the most keys, and starting them first leaves the short blocks for the tail
+    // of the grid. blockIdx.y = the first of p.pack query heads.
+    const int row_blocks = gridDim.x / p.splits;
+    const int b = blockIdx.z, h0 = blockIdx.y * p.pack, split = blockIdx.x % p.splits;
+    const int m0 = (row_blocks - 1 - (int)(blockIdx.x / p.splits)) * BM;
     const int hk = h0 / p.group;
     int64_t q0 = 0, k0 = 0;
     int len_q = p.seq_q, len_k = p.seq_k;
