@@ -138,6 +138,7 @@ struct Block {
     ucontext_t scheduler;
 #endif
     std::string fault;
+    LaunchStats stats;
 };
 
 // The block this OS thread is running (CUDA's threadIdx and friends are implicit globals too).
@@ -275,6 +276,7 @@ void run_collective(Block &b, Fiber *const *lanes) {
     }
     switch (op) {
     case Collective::Shuffle: {
+        ++b.stats.shuffles;
         float v[kWarp];
         for (int l = 0; l < kWarp; ++l) std::memcpy(&v[l], &lanes[l]->in[0], 4);
         for (int l = 0; l < kWarp; ++l) {
@@ -292,6 +294,12 @@ void run_collective(Block &b, Fiber *const *lanes) {
             check_shared(b, *lanes[l], addr, 16, 16, collective_name(op));
             std::memcpy(m[l / 8][l % 8], b.shared + addr, 16);
         }
+        for (int i = 0; i < 4; ++i) {  // one matrix per phase: its rows' 16-byte bank groups
+            int per_group[8] = {}, worst = 0;
+            for (int r = 0; r < 8; ++r) worst = std::max(worst, ++per_group[(lanes[8 * i + r]->in[0] >> 4) & 7]);
+            b.stats.ldmatrix_wavefronts += (uint64_t)worst;
+        }
+        ++b.stats.ldmatrix;
         for (int l = 0; l < kWarp; ++l) {
             const int row = l / 4, col = 2 * (l % 4);
             for (int i = 0; i < 4; ++i) {
@@ -304,6 +312,7 @@ void run_collective(Block &b, Fiber *const *lanes) {
     }
     case Collective::MmaF16:
     case Collective::MmaBf16: {
+        ++b.stats.mma;
         const bool bf16 = op == Collective::MmaBf16;
         float A[16][16], B[16][8];
         for (int l = 0; l < kWarp; ++l) {
@@ -400,6 +409,7 @@ void run_block(Block &b) {
                 throw KernelFault("__syncthreads reached by " + std::to_string(at_barrier) + " threads; " + std::to_string(done) +
                                   " had exited (" + where(*b.fibers[0]) + ")");
             for (auto &f : b.fibers) f->state = State::Ready;
+            ++b.stats.barriers;
             progress = true;
         }
         if (!progress) throw KernelFault("deadlock: " + state_summary(b));
@@ -420,7 +430,8 @@ namespace {
 
 // One OS thread's share of a launch: blocks first, first + stride, ... until a fault anywhere.
 void run_blocks(const LaunchConfig &config, const std::vector<Region> &global, const std::function<void()> &thread_body,
-                unsigned first, unsigned stride, std::atomic<bool> &failed, std::string &fault_out, std::mutex &fault_lock) {
+                unsigned first, unsigned stride, std::atomic<bool> &failed, std::string &fault_out, std::mutex &lock,
+                LaunchStats &total) {
     Block b;
     b.config = &config;
     b.global = &global;
@@ -447,34 +458,42 @@ void run_blocks(const LaunchConfig &config, const std::vector<Region> &global, c
                            (unsigned)(i / ((unsigned long)config.grid.x * config.grid.y))};
             for (auto &f : b.fibers) f->ids.block_idx = idx;
             run_block(b);
+            ++b.stats.blocks;
         }
     } catch (const std::exception &e) {
-        std::lock_guard<std::mutex> g(fault_lock);
+        std::lock_guard<std::mutex> g(lock);
         if (!failed.exchange(true)) fault_out = e.what();
     }
+    std::lock_guard<std::mutex> g(lock);
+    const LaunchStats &s = b.stats;
+    total.blocks += s.blocks, total.mma += s.mma, total.ldmatrix += s.ldmatrix;
+    total.ldmatrix_wavefronts += s.ldmatrix_wavefronts, total.shuffles += s.shuffles, total.barriers += s.barriers;
+    total.cp_async_bytes += s.cp_async_bytes, total.global_store_bytes += s.global_store_bytes;
 }
 
 }  // namespace
 
-void launch(const LaunchConfig &config, const std::vector<Region> &global, const std::function<void()> &thread_body) {
+LaunchStats launch(const LaunchConfig &config, const std::vector<Region> &global, const std::function<void()> &thread_body) {
     const unsigned threads = config.block.x * config.block.y * config.block.z;
     if (config.block.y != 1 || config.block.z != 1 || threads == 0 || threads % kWarp != 0 || threads > 1024)
         throw std::invalid_argument("kh_simt: blocks must be one-dimensional with a multiple of 32 threads, at most 1024");
     if (t_block != nullptr) throw std::logic_error("kh_simt: launch() from inside a kernel");
     const unsigned long blocks = (unsigned long)config.grid.x * config.grid.y * config.grid.z;
-    if (blocks == 0) return;
+    LaunchStats total;
+    if (blocks == 0) return total;
     unsigned workers = config.host_threads != 0 ? config.host_threads : std::max(1u, std::thread::hardware_concurrency());
     if (workers > blocks) workers = (unsigned)blocks;
     std::atomic<bool> failed{false};
     std::string fault;
-    std::mutex fault_lock;
+    std::mutex lock;
     std::vector<std::thread> pool;
     for (unsigned w = 1; w < workers; ++w)
         pool.emplace_back(run_blocks, std::cref(config), std::cref(global), std::cref(thread_body), w, workers, std::ref(failed),
-                          std::ref(fault), std::ref(fault_lock));
-    run_blocks(config, global, thread_body, 0, workers, failed, fault, fault_lock);
+                          std::ref(fault), std::ref(lock), std::ref(total));
+    run_blocks(config, global, thread_body, 0, workers, failed, fault, lock, total);
     for (auto &t : pool) t.join();
     if (failed) throw KernelFault(fault);
+    return total;
 }
 
 const ThreadIds &ids() { return block().current->ids; }
@@ -538,6 +557,7 @@ void cp_async16(uint32_t shared_dst, const void *src, int src_bytes) {
         }
         if (!inside) fault("cp.async reads global memory outside every input tensor");
     }
+    b.stats.cp_async_bytes += (uint64_t)src_bytes;
     const Copy c{shared_dst, s, src_bytes};
     if (b.config->cp_async == CpAsyncTiming::AtIssue) land(b, {c});
     else f.uncommitted.push_back(c);
@@ -567,6 +587,7 @@ void store_global(void *dst, const void *src, size_t bytes) {
         if (d >= base && d + bytes <= base + r.bytes) {
             if (!r.writable) fault(std::string("global store into the read-only ") + r.name);
             std::memcpy(d, src, bytes);
+            b.stats.global_store_bytes += bytes;
             return;
         }
     }

@@ -71,11 +71,27 @@ struct LaunchConfig {
 };
 
 /**
+ * What a launch did, counted per warp instruction: a rough profile without a GPU. Shared-memory
+ * wavefronts follow the 32 banks x 4 bytes: an ldmatrix matrix whose 8 row addresses fall into
+ * distinct 16-byte bank groups is one wavefront, each repeat of a group costs one more.
+ */
+struct LaunchStats {
+    uint64_t blocks = 0;
+    uint64_t mma = 0;                    // mma.sync m16n8k16, per warp
+    uint64_t ldmatrix = 0;               // ldmatrix x4, per warp
+    uint64_t ldmatrix_wavefronts = 0;    // shared-memory wavefronts they needed (ideal: 4 per ldmatrix)
+    uint64_t shuffles = 0;               // per warp
+    uint64_t barriers = 0;               // __syncthreads per block
+    uint64_t cp_async_bytes = 0;         // bytes read from global memory by cp.async
+    uint64_t global_store_bytes = 0;     // bytes written through the checked stores
+};
+
+/**
  * Runs thread_body for every thread of every block (block size a multiple of 32); blocks are
  * independent, as in CUDA, and run on several OS threads. Throws KernelFault (the first one any
  * block hit) when the kernel does something a GPU would not forgive or that is undefined.
  */
-void launch(const LaunchConfig &config, const std::vector<Region> &global, const std::function<void()> &thread_body);
+LaunchStats launch(const LaunchConfig &config, const std::vector<Region> &global, const std::function<void()> &thread_body);
 
 // ---- what kernel code calls (only from inside launch())
 

@@ -8,7 +8,8 @@
 // (lockstep | run-ahead) how warps interleave. Unset (or "alternate"), the four combinations take
 // turns from call to call, so a validation's repeated runs of a case see several and a pipelining
 // or barrier hazard shows up as a wrong or non-deterministic result. KH_SIMT_TRACE=1 prints each
-// call's launch plan (block height, GQA packing, splits, grid) to stderr. FA2_CUDA_BLOCK_ROWS
+// call's launch plan (block height, GQA packing, splits, grid) and the emulator's counts (mma,
+// ldmatrix and their bank conflicts, bytes moved) to stderr. FA2_CUDA_BLOCK_ROWS
 // (64 | 128) fixes the block height; unset, it is chosen by the shape so a grid covers both.
 #define KH_SIMT_EMULATION 1
 
@@ -78,7 +79,8 @@ void run(Launch &L, const kh_attention_args *a, const Mode &mode, int block_rows
         plan_work(L, decltype(shape)::BM, decltype(shape)::BN, kEmulatedSms);
         return 0;
     });
-    if (std::getenv("KH_SIMT_TRACE") != nullptr)  // the launch plan, for checking which paths a test reaches
+    const bool trace = std::getenv("KH_SIMT_TRACE") != nullptr;
+    if (trace)  // the launch plan and what the kernel did, for checking which paths a test reaches
         std::fprintf(stderr, "fa2-emulated: d=%d seq_q=%d seq_k=%d heads=%d group=%d -> rows=%d pack=%d splits=%d grid=%ux%ux%u (%s)\n",
                      L.p.d, L.p.seq_q, L.p.seq_k, L.p.heads_q, L.p.group, block_rows, L.p.pack, L.p.splits, L.grid[0],
                      L.grid[1], L.grid[2], mode.describe());
@@ -109,7 +111,16 @@ void run(Launch &L, const kh_attention_args *a, const Mode &mode, int block_rows
         cfg.shared_bytes = (size_t)C::SMEM;
         cfg.cp_async = mode.timing;
         cfg.warps = mode.warps;
-        kh_simt::launch(cfg, regions, [&p] { fa2_fwd_kernel<T, S::DK, S::BN, S::MT>(p); });
+        const kh_simt::LaunchStats st = kh_simt::launch(cfg, regions, [&p] { fa2_fwd_kernel<T, S::DK, S::BN, S::MT>(p); });
+        if (trace) {
+            std::fprintf(stderr,
+                         "fa2-emulated:   forward %d rows x %d keys: %llu blocks, %llu mma, %llu ldmatrix (%.2f wavefronts per matrix, "
+                         "1 = conflict-free; %.0f shared bytes per mma), %.2f MB by cp.async, %.2f MB stored, %llu barriers\n",
+                         S::BM, S::BN, (unsigned long long)st.blocks, (unsigned long long)st.mma,
+                         (unsigned long long)st.ldmatrix, st.ldmatrix ? st.ldmatrix_wavefronts / (4.0 * st.ldmatrix) : 0.0,
+                         st.mma ? 512.0 * st.ldmatrix / st.mma : 0.0, st.cp_async_bytes / 1e6, st.global_store_bytes / 1e6,
+                         (unsigned long long)st.barriers);
+        }
         if (p.splits > 1) {
             kh_simt::LaunchConfig combine = cfg;
             combine.grid = {(unsigned)p.tokens, (unsigned)p.heads_q, 1};
