@@ -131,6 +131,28 @@ void cp_async_timings() {
     }
 }
 
+// rows 16 bytes apart hit 8 different bank groups; rows 128 bytes apart all hit the same one
+void bank_conflicts_are_counted() {
+    for (unsigned stride : {16u, 128u}) {
+        auto cfg = config(32, 4096);
+        cfg.grid = {1, 1, 1};
+        kh_simt::LaunchStats st;
+        try {
+            st = kh_simt::launch(cfg, {}, [stride] {
+                uint32_t r[4];
+                kh_simt::ldmatrix_x4(r, threadIdx.x * stride, false);
+            });
+        } catch (const kh_simt::KernelFault &e) {
+            check(false, e.what());
+            continue;
+        }
+        const uint64_t want = stride == 16 ? 4 : 32;
+        check(st.ldmatrix == 1 && st.ldmatrix_wavefronts == want,
+              "ldmatrix with rows " + std::to_string(stride) + " bytes apart: " + std::to_string(st.ldmatrix_wavefronts) +
+                  " wavefronts (expected " + std::to_string(want) + ")");
+    }
+}
+
 void expect_fault(const char *what, const std::string &fault, const char *needle) {
     check(fault.find(needle) != std::string::npos, std::string(what) + " -> \"" + fault + "\"");
 }
@@ -188,6 +210,7 @@ int main() {
     mma_matches_plain_arithmetic();
     shuffles_exchange_lanes();
     cp_async_timings();
+    bank_conflicts_are_counted();
     bugs_become_faults();
     std::printf(failures == 0 ? "kh_simt selftest: all passed\n" : "kh_simt selftest: %d failed\n", failures);
     return failures == 0 ? 0 : 1;
