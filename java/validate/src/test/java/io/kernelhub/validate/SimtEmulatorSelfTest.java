@@ -9,10 +9,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The SIMT emulator's own checks (native/simt/tests/kh_simt_selftest.cpp, built here with g++):
  * ldmatrix + mma.sync against plain arithmetic, shuffles, both cp.async timings, bank-conflict
- * counting, and every bug
- * class it promises to catch (barriers skipped, partial or divergent collectives, deadlock,
- * shared-memory overruns and misalignment, global accesses outside the tensors) reported as a
- * fault that names block, warp and lane.
+ * counting, and every bug class it promises to catch (barriers skipped, partial or divergent
+ * collectives, deadlock, shared-memory overruns and misalignment, global accesses outside the
+ * tensors) reported as a fault that names block, warp and lane.
  */
 class SimtEmulatorSelfTest {
 
