@@ -469,6 +469,7 @@ void run_blocks(const LaunchConfig &config, const std::vector<Region> &global, c
     total.blocks += s.blocks, total.mma += s.mma, total.ldmatrix += s.ldmatrix;
     total.ldmatrix_wavefronts += s.ldmatrix_wavefronts, total.shuffles += s.shuffles, total.barriers += s.barriers;
     total.cp_async_bytes += s.cp_async_bytes, total.global_store_bytes += s.global_store_bytes;
+    total.global_load_bytes += s.global_load_bytes;
 }
 
 }  // namespace
@@ -576,6 +577,27 @@ void cp_async_wait(int groups_left_pending) {
         land(b, f.groups.front());
         f.groups.pop_front();
     }
+}
+
+void load_global(void *dst, const void *src, size_t bytes) {
+    Block &b = block();
+    const auto *s = static_cast<const unsigned char *>(src);
+    if (reinterpret_cast<uintptr_t>(src) % bytes != 0) fault("misaligned global load of " + std::to_string(bytes) + " bytes");
+    for (const Region &r : *b.global) {
+        const auto *base = static_cast<const unsigned char *>(r.base);
+        if (s >= base && s + bytes <= base + r.bytes) {
+            std::memcpy(dst, src, bytes);
+            b.stats.global_load_bytes += bytes;
+            return;
+        }
+    }
+    fault("global load outside every tensor");
+}
+
+void store_shared(uint32_t shared_addr, const void *src, size_t bytes) {
+    Block &b = block();
+    check_shared(b, *b.current, shared_addr, bytes, bytes, "st.shared");
+    std::memcpy(b.shared + shared_addr, src, bytes);
 }
 
 void store_global(void *dst, const void *src, size_t bytes) {

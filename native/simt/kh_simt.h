@@ -83,6 +83,7 @@ struct LaunchStats {
     uint64_t shuffles = 0;               // per warp
     uint64_t barriers = 0;               // __syncthreads per block
     uint64_t cp_async_bytes = 0;         // bytes read from global memory by cp.async
+    uint64_t global_load_bytes = 0;      // bytes read through the checked loads
     uint64_t global_store_bytes = 0;     // bytes written through the checked stores
 };
 
@@ -113,8 +114,12 @@ void mma_m16n8k16(MmaInput in, float (&c)[4], const uint32_t (&a)[4], uint32_t b
 void cp_async16(uint32_t shared_dst, const void *src, int src_bytes);
 void cp_async_commit();
 void cp_async_wait(int groups_left_pending);
+/** A global load checked against the declared regions. */
+void load_global(void *dst, const void *src, size_t bytes);
 /** A global store checked against the writable regions. */
 void store_global(void *dst, const void *src, size_t bytes);
+/** st.shared: a store into dynamic shared memory, bounds- and alignment-checked. */
+void store_shared(uint32_t shared_addr, const void *src, size_t bytes);
 
 }  // namespace kh_simt
 

@@ -15,13 +15,13 @@ namespace {
 using fa2cuda::Params;
 using namespace fa2cuda::plan;
 
-template <typename T, int DK, int BN, int MT>
+template <typename T, int DK, int BN, int MT, bool VEC>
 cudaError_t launch(const Launch &L, cudaStream_t s) {
     using C = fa2cuda::Config<T, DK, BN, MT>;
-    cudaError_t e = cudaFuncSetAttribute(fa2cuda::fa2_fwd_kernel<T, DK, BN, MT>,
+    cudaError_t e = cudaFuncSetAttribute(fa2cuda::fa2_fwd_kernel<T, DK, BN, MT, VEC>,
                                          cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM);
     if (e != cudaSuccess) return e;
-    fa2cuda::fa2_fwd_kernel<T, DK, BN, MT><<<dim3(L.grid[0], L.grid[1], L.grid[2]), C::THREADS, C::SMEM, s>>>(L.p);
+    fa2cuda::fa2_fwd_kernel<T, DK, BN, MT, VEC><<<dim3(L.grid[0], L.grid[1], L.grid[2]), C::THREADS, C::SMEM, s>>>(L.p);
     if ((e = cudaGetLastError()) != cudaSuccess || L.p.splits <= 1) return e;
     fa2cuda::fa2_combine_kernel<T><<<dim3((unsigned)L.p.tokens, L.p.heads_q), fa2cuda::COMBINE_THREADS, 0, s>>>(L.p);
     return cudaGetLastError();
@@ -29,9 +29,9 @@ cudaError_t launch(const Launch &L, cudaStream_t s) {
 
 template <typename T>
 cudaError_t dispatch(const Launch &L, int block_rows, cudaStream_t s) {
-    return for_kernel(L.p.d, block_rows, [&](auto shape) {
+    return for_kernel(L.p.d, block_rows, L.p.vec_loads, [&](auto shape) {
         using S = decltype(shape);
-        return launch<T, S::DK, S::BN, S::MT>(L, s);
+        return launch<T, S::DK, S::BN, S::MT, S::VEC>(L, s);
     });
 }
 
@@ -73,7 +73,7 @@ kh_status fwd(const kh_attention_args *a, char *err, size_t cap) {
     if ((st = block_rows_from_env(64, block_rows, err, cap)) != KH_OK) return st;
     int sms = 0;
     cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, a->q.device_index);
-    for_kernel(L.p.d, block_rows, [&](auto shape) {
+    for_kernel(L.p.d, block_rows, L.p.vec_loads, [&](auto shape) {
         plan_work(L, decltype(shape)::BM, decltype(shape)::BN, sms);
         return 0;
     });
@@ -160,9 +160,9 @@ extern "C" KH_EXPORT kh_status kh_register(const kh_host *host, char *err, size_
     op.dtypes = (1u << KH_DTYPE_F16) | (1u << KH_DTYPE_BF16);
     op.features = KH_FEATURE_CAUSAL | KH_FEATURE_SLIDING_WINDOW | KH_FEATURE_SOFTCAP | KH_FEATURE_GQA | KH_FEATURE_KEY_PADDING |
                   KH_FEATURE_VARLEN | KH_FEATURE_LSE;
-    op.min_head_dim = 8;
+    op.min_head_dim = 1;
     op.max_head_dim = 256;
-    op.head_dim_multiple = 8;
+    op.head_dim_multiple = 1;
     op.is_default = 1;
     op.fn = fwd_safe;
     kh_status st = host->register_op(host->host_ctx, &op);

@@ -44,11 +44,23 @@ template <> struct Pack<__nv_bfloat16> {
         memcpy(&bits, &v, sizeof bits);
         return bits;
     }
+    static __device__ __forceinline__ uint16_t one(float x) {
+        const __nv_bfloat16 v = __float2bfloat16_rn(x);
+        uint16_t bits;
+        memcpy(&bits, &v, sizeof bits);
+        return bits;
+    }
 };
 template <> struct Pack<__half> {
     static __device__ __forceinline__ uint32_t two(float lo, float hi) {
         const __half2 v = __floats2half2_rn(lo, hi);
         uint32_t bits;
+        memcpy(&bits, &v, sizeof bits);
+        return bits;
+    }
+    static __device__ __forceinline__ uint16_t one(float x) {
+        const __half v = __float2half_rn(x);
+        uint16_t bits;
         memcpy(&bits, &v, sizeof bits);
         return bits;
     }
@@ -60,35 +72,32 @@ template <int DS> __device__ __forceinline__ int swz(int row, int col) {
     return row * DS + (((chunk & ~7) | ((chunk ^ row) & 7)) << 3);
 }
 
-// Loads rows [row0, row0 + ROWS) of one head into a swizzled tile; rows >= limit and columns
-// >= d are zero-filled.
-template <typename T, int ROWS, int DK, int DS, int THREADS>
-__device__ __forceinline__ void load_tile(T *tile, const T *base, int64_t row_stride, int row0, int limit, int d) {
-    constexpr int CHUNKS = DK / 8;
+// Loads rows [row0, row0 + ROWS) into a swizzled tile; rows >= limit and columns >= d are
+// zero-filled. PACKED: row r is query (r / pack) of head (r % pack) counted from base's head (GQA
+// packing: the query heads sharing a K/V head fill one block's rows); else row r is at
+// base + r * seq_stride. VEC: 16-byte cp.async chunks (rows 16-byte aligned, d a multiple of 8);
+// otherwise element by element with plain loads and shared stores, which the barrier before
+// the tile's use makes visible like the cp.async wait does.
+template <typename T, int ROWS, int DK, int DS, int THREADS, bool PACKED, bool VEC>
+__device__ __forceinline__ void load_rows(T *tile, const T *base, int64_t seq_stride, int64_t head_stride, int pack, int row0,
+                                          int limit, int d) {
     const uint32_t s0 = static_cast<uint32_t>(__cvta_generic_to_shared(tile));
-    for (int c = threadIdx.x; c < ROWS * CHUNKS; c += THREADS) {
-        const int r = c / CHUNKS, ch = c % CHUNKS;
-        const int gr = row0 + r;
-        const bool ok = gr < limit && ch * 8 < d;
-        const T *src = ok ? base + gr * row_stride + ch * 8 : base;
-        cp_async16(s0 + swz<DS>(r, ch * 8) * (int)sizeof(T), src, ok ? 16 : 0);
-    }
-}
-
-// Loads packed query rows [row0, row0 + ROWS) into a swizzled tile. Packed row r is query
-// (r / pack) of head (r % pack) counted from base's head: with GQA packing the query heads that
-// share a K/V head fill one block's rows. Rows >= limit and columns >= d are zero-filled.
-template <typename T, int ROWS, int DK, int DS, int THREADS>
-__device__ __forceinline__ void load_q_tile(T *tile, const T *base, int64_t seq_stride, int64_t head_stride, int pack, int row0,
-                                            int limit, int d) {
-    constexpr int CHUNKS = DK / 8;
-    const uint32_t s0 = static_cast<uint32_t>(__cvta_generic_to_shared(tile));
-    for (int c = threadIdx.x; c < ROWS * CHUNKS; c += THREADS) {
-        const int r = c / CHUNKS, ch = c % CHUNKS;
-        const int gr = row0 + r;
-        const bool ok = gr < limit && ch * 8 < d;
-        const T *src = ok ? base + (gr / pack) * seq_stride + (gr % pack) * head_stride + ch * 8 : base;
-        cp_async16(s0 + swz<DS>(r, ch * 8) * (int)sizeof(T), src, ok ? 16 : 0);
+    auto row = [&](int gr) { return PACKED ? base + (gr / pack) * seq_stride + (gr % pack) * head_stride : base + gr * seq_stride; };
+    if (VEC) {
+        constexpr int CHUNKS = DK / 8;
+        for (int c = threadIdx.x; c < ROWS * CHUNKS; c += THREADS) {
+            const int r = c / CHUNKS, ch = c % CHUNKS;
+            const int gr = row0 + r;
+            const bool ok = gr < limit && ch * 8 < d;
+            cp_async16(s0 + swz<DS>(r, ch * 8) * (int)sizeof(T), ok ? row(gr) + ch * 8 : base, ok ? 16 : 0);
+        }
+    } else {
+        for (int c = threadIdx.x; c < ROWS * DK; c += THREADS) {
+            const int r = c / DK, col = c % DK;
+            const int gr = row0 + r;
+            const uint16_t v = gr < limit && col < d ? ld_global_b16(row(gr) + col) : 0;
+            st_shared_b16(s0 + (swz<DS>(r, col & ~7) + (col & 7)) * (int)sizeof(T), v);
+        }
     }
 }
 
@@ -103,7 +112,9 @@ struct Config {
     static constexpr int SMEM = (BM + 4 * BN) * DS * (int)sizeof(T);  // Q + 2 stages of K and V
 };
 
-template <typename T, int DK, int BN, int MT>
+// VEC: q/k/v rows move in 16-byte cp.async chunks (p.vec_loads); else element by element (odd head
+// dims, unaligned rows), a separate instance so the common case pays no registers for it
+template <typename T, int DK, int BN, int MT, bool VEC>
 __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
     using C = Config<T, DK, BN, MT>;
     constexpr int R = 2 * MT;  // rows per thread
@@ -173,9 +184,9 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
     for (int r = 0; r < R; ++r) m_run[r] = -INFINITY, l_run[r] = 0.f;
 
     if (nb_lo <= nb_hi) {
-        load_q_tile<T, BM, DK, DS, C::THREADS>(sQ, qb, p.q_ss, p.q_sh, p.pack, m0, rows, p.d);
-        load_tile<T, BN, DK, DS, C::THREADS>(sK, kb, p.k_ss, nb_lo * BN, len_k, p.d);
-        load_tile<T, BN, DK, DS, C::THREADS>(sV, vb, p.v_ss, nb_lo * BN, len_k, p.d);
+        load_rows<T, BM, DK, DS, C::THREADS, true, VEC>(sQ, qb, p.q_ss, p.q_sh, p.pack, m0, rows, p.d);
+        load_rows<T, BN, DK, DS, C::THREADS, false, VEC>(sK, kb, p.k_ss, 0, 1, nb_lo * BN, len_k, p.d);
+        load_rows<T, BN, DK, DS, C::THREADS, false, VEC>(sV, vb, p.v_ss, 0, 1, nb_lo * BN, len_k, p.d);
         cp_async_commit();
     }
     const uint32_t sQa = static_cast<uint32_t>(__cvta_generic_to_shared(sQ));
@@ -183,8 +194,9 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
     for (int nb = nb_lo; nb <= nb_hi; ++nb) {
         const int stage = (nb - nb_lo) & 1;
         if (nb < nb_hi) {  // prefetch the next block into the other stage while this one is computed
-            load_tile<T, BN, DK, DS, C::THREADS>(sK + (stage ^ 1) * BN * DS, kb, p.k_ss, (nb + 1) * BN, len_k, p.d);
-            load_tile<T, BN, DK, DS, C::THREADS>(sV + (stage ^ 1) * BN * DS, vb, p.v_ss, (nb + 1) * BN, len_k, p.d);
+            const int next = (nb + 1) * BN;
+            load_rows<T, BN, DK, DS, C::THREADS, false, VEC>(sK + (stage ^ 1) * BN * DS, kb, p.k_ss, 0, 1, next, len_k, p.d);
+            load_rows<T, BN, DK, DS, C::THREADS, false, VEC>(sV + (stage ^ 1) * BN * DS, vb, p.v_ss, 0, 1, next, len_k, p.d);
             cp_async_commit();
             cp_async_wait<1>();
         } else {
@@ -333,10 +345,8 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
 #pragma unroll
             for (int t = 0; t < DT; ++t) {
                 const int col = t * 8 + tig * 2;
-                if (col < p.d) {
-                    st_global_f32(orow + col, acc_o[mt][t][e] * inv);
-                    st_global_f32(orow + col + 1, acc_o[mt][t][e + 1] * inv);
-                }
+                if (col < p.d) st_global_f32(orow + col, acc_o[mt][t][e] * inv);
+                if (col + 1 < p.d) st_global_f32(orow + col + 1, acc_o[mt][t][e + 1] * inv);
             }
             if (tig == 0) st_global_f32(p.lse_accum + slot, lse);
             continue;
@@ -345,7 +355,13 @@ __global__ void __launch_bounds__(128, 1) fa2_fwd_kernel(const Params p) {
 #pragma unroll
         for (int t = 0; t < DT; ++t) {
             const int col = t * 8 + tig * 2;
-            if (col < p.d) st_global_b32(orow + col, Pack<T>::two(acc_o[mt][t][e] * inv, acc_o[mt][t][e + 1] * inv));
+            const float x0 = acc_o[mt][t][e] * inv, x1 = acc_o[mt][t][e + 1] * inv;
+            if (p.vec_stores) {
+                if (col < p.d) st_global_b32(orow + col, Pack<T>::two(x0, x1));
+            } else {  // an odd head dim or rows not 4-byte aligned
+                if (col < p.d) st_global_b16(orow + col, Pack<T>::one(x0));
+                if (col + 1 < p.d) st_global_b16(orow + col + 1, Pack<T>::one(x1));
+            }
         }
         if (p.lse != nullptr && tig == 0) {
             st_global_f32(&p.lse[b * p.lse_sb + h * p.lse_sh + (p.cu_q != nullptr ? tok : i) * p.lse_si], lse);
@@ -387,16 +403,22 @@ __global__ void __launch_bounds__(COMBINE_THREADS) fa2_combine_kernel(const Para
     const float lse = mx == -INFINITY ? -INFINITY : mx + logf(sum);
     T *orow = static_cast<T *>(p.o) + b * p.o_sb + (p.cu_q != nullptr ? tok : i) * p.o_ss + (int64_t)h * p.o_sh;
     for (int col = 2 * threadIdx.x; col < p.d; col += 2 * COMBINE_THREADS) {
+        const bool pair = col + 1 < p.d;
         float o0 = 0.f, o1 = 0.f;
         if (mx != -INFINITY) {
             for (int s = 0; s < p.splits; ++s) {
                 const float w = expf(lse_s[s * stride] - lse);
                 const float *part = p.o_accum + ((int64_t)s * stride + (int64_t)h * p.tokens + tok) * p.d + col;
                 o0 += w * part[0];
-                o1 += w * part[1];
+                if (pair) o1 += w * part[1];
             }
         }
-        st_global_b32(orow + col, Pack<T>::two(o0, o1));
+        if (p.vec_stores) {
+            st_global_b32(orow + col, Pack<T>::two(o0, o1));
+        } else {
+            st_global_b16(orow + col, Pack<T>::one(o0));
+            if (pair) st_global_b16(orow + col + 1, Pack<T>::one(o1));
+        }
     }
     if (p.lse != nullptr && threadIdx.x == 0) {
         st_global_f32(&p.lse[b * p.lse_sb + h * p.lse_sh + (p.cu_q != nullptr ? tok : i) * p.lse_si], lse);

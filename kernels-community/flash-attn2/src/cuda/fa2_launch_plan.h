@@ -37,7 +37,7 @@ inline const char *dtype_name(int32_t d) {
     }
 }
 
-// align: 16 = cp.async reads (data and row strides 16-byte aligned), 4 = 32-bit stores, 0 = none;
+// align: the data pointer's required alignment in bytes (the element size; 0 = none);
 // last_contiguous: the last dimension must have stride 1 (q, k, v, out; not lse)
 inline kh_status check_tensor(const kh_tensor &t, const char *what, int rank, int32_t dtype, int32_t device_kind, int device,
                        int align, bool last_contiguous, char *err, size_t cap) {
@@ -63,18 +63,20 @@ inline kh_status check_tensor(const kh_tensor &t, const char *what, int rank, in
     for (int i = 0; i < rank; ++i) numel *= t.shape[i];
     if (t.data == nullptr && numel > 0)
         return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "%s has %lld elements but a NULL data pointer", what, (long long)numel);
-    if (align > 0) {
-        const int elems = align / 2;  // f16/bf16 elements per alignment unit
-        if ((reinterpret_cast<uintptr_t>(t.data) & (uintptr_t)(align - 1)) != 0)
-            return fail(err, cap, KH_ERR_UNSUPPORTED, "%s: the data pointer must be %d-byte aligned", what, align);
-        for (int i = 0; i < rank - 1; ++i) {
-            if (t.shape[i] > 1 && t.strides[i] % elems != 0)
-                return fail(err, cap, KH_ERR_UNSUPPORTED,
-                            "%s: stride %lld of dimension %d is not a multiple of %d elements (rows must be %d-byte aligned)",
-                            what, (long long)t.strides[i], i, elems, align);
-        }
-    }
+    if (align > 0 && (reinterpret_cast<uintptr_t>(t.data) & (uintptr_t)(align - 1)) != 0)
+        return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "%s: the data pointer must be %d-byte aligned (its element size)", what,
+                    align);
     return KH_OK;
+}
+
+// Whether every row of the tensor starts on a `bytes` boundary (data pointer and the strides of
+// all but the last dimension), so it can be moved in chunks of that size.
+inline bool rows_aligned(const kh_tensor &t, int rank, int bytes) {
+    if ((reinterpret_cast<uintptr_t>(t.data) & (uintptr_t)(bytes - 1)) != 0) return false;
+    for (int i = 0; i < rank - 1; ++i) {
+        if (t.shape[i] > 1 && (t.strides[i] * 2) % bytes != 0) return false;
+    }
+    return true;
 }
 
 struct Launch {
@@ -106,10 +108,10 @@ inline kh_status validate(const kh_attention_args *a, int32_t device_kind, Launc
         return fail(err, cap, KH_ERR_UNSUPPORTED, "q has dtype %s; the CUDA op takes f16 or bf16", dtype_name(dt));
     const int dev = a->q.device_index;
     kh_status st;
-    if ((st = check_tensor(a->q, "q", rank, dt, device_kind, dev, 16, true, err, cap)) != KH_OK) return st;
-    if ((st = check_tensor(a->k, "k", rank, dt, device_kind, dev, 16, true, err, cap)) != KH_OK) return st;
-    if ((st = check_tensor(a->v, "v", rank, dt, device_kind, dev, 16, true, err, cap)) != KH_OK) return st;
-    if ((st = check_tensor(a->out, "out", rank, dt, device_kind, dev, 4, true, err, cap)) != KH_OK) return st;
+    if ((st = check_tensor(a->q, "q", rank, dt, device_kind, dev, 2, true, err, cap)) != KH_OK) return st;
+    if ((st = check_tensor(a->k, "k", rank, dt, device_kind, dev, 2, true, err, cap)) != KH_OK) return st;
+    if ((st = check_tensor(a->v, "v", rank, dt, device_kind, dev, 2, true, err, cap)) != KH_OK) return st;
+    if ((st = check_tensor(a->out, "out", rank, dt, device_kind, dev, 2, true, err, cap)) != KH_OK) return st;
     const int o = varlen ? 0 : 1;  // dimensions before (token, head, dim)
     for (int i = 0; i < rank; ++i) {
         if (a->out.shape[i] != a->q.shape[i])
@@ -121,8 +123,8 @@ inline kh_status validate(const kh_attention_args *a, int32_t device_kind, Launc
     if (a->k.shape[rank - 1] != d)
         return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "q head dim %lld differs from k/v head dim %lld", (long long)d,
                     (long long)a->k.shape[rank - 1]);
-    if (d < 8 || d > 256 || d % 8 != 0)
-        return fail(err, cap, KH_ERR_UNSUPPORTED, "head dim %lld: the CUDA op supports multiples of 8 from 8 to 256",
+    if (d < 1 || d > 256)
+        return fail(err, cap, KH_ERR_UNSUPPORTED, "head dim %lld: the CUDA op supports 1 to 256",
                     (long long)d);
     if (hkv <= 0 || hq <= 0 || hq % hkv != 0)
         return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "heads_q (%lld) must be a positive multiple of heads_kv (%lld)",
@@ -208,6 +210,10 @@ inline kh_status validate(const kh_attention_args *a, int32_t device_kind, Launc
     p.q = a->q.data, p.k = a->k.data, p.v = a->v.data, p.o = a->out.data;
     p.batch = (int)batch, p.heads_q = (int)hq, p.group = (int)(hq / hkv), p.seq_q = (int)seq_q, p.seq_k = (int)seq_k;
     p.d = (int)d;
+    // 16-byte cp.async chunks need 16-byte rows and whole chunks; paired 32-bit output stores need
+    // 4-byte rows and an even head dim. Anything else takes the element-wise paths.
+    p.vec_loads = d % 8 == 0 && rows_aligned(a->q, rank, 16) && rows_aligned(a->k, rank, 16) && rows_aligned(a->v, rank, 16);
+    p.vec_stores = d % 2 == 0 && rows_aligned(a->out, rank, 4);
     p.scale_log2 = a->scale * 1.4426950408889634f;
     p.softcap = a->softcap;
     p.scale_over_cap = a->softcap > 0.f ? a->scale / a->softcap : 0.f;
@@ -263,23 +269,32 @@ inline void use_workspace(Launch &L, float *ws) {
     p.lse_accum = ws + (size_t)p.splits * p.heads_q * p.tokens * p.d;
 }
 
-// The kernel instance for a head dim and block height: head dim DK (others are zero-padded to
-// it), BN keys per block, MT 16-row m-tiles per warp (BM = 64 MT rows per block). fn is called
-// with KernelShape<DK, BN, MT>{}. 128-row blocks exist for head dims up to 128 (at 256 the
-// accumulators would not fit the registers).
-template <int DK_, int BN_, int MT_> struct KernelShape {
+// The kernel instance for a head dim, block height and load path: head dim DK (others are
+// zero-padded to it), BN keys per block, MT 16-row m-tiles per warp (BM = 64 MT rows per block),
+// VEC cp.async chunks (else element-wise loads). fn is called with KernelShape<DK, BN, MT, VEC>{}.
+// 128-row blocks exist for head dims up to 128 (at 256 the accumulators would not fit the
+// registers) with vector loads; the element-wise path, for odd head dims and unaligned rows, has
+// 64-row instances only.
+template <int DK_, int BN_, int MT_, bool VEC_> struct KernelShape {
     static constexpr int DK = DK_, BN = BN_, MT = MT_, BM = 64 * MT_;
+    static constexpr bool VEC = VEC_;
 };
-template <typename Fn> auto for_kernel(int d, int block_rows, Fn &&fn) {
-    if (block_rows == 128 && d <= 128) {
-        if (d <= 64) return fn(KernelShape<64, 64, 2>{});
-        if (d <= 96) return fn(KernelShape<96, 32, 2>{});  // 32 keys: the accumulators of 2 m-tiles fit
-        return fn(KernelShape<128, 32, 2>{});
+template <typename Fn> auto for_kernel(int d, int block_rows, bool vec, Fn &&fn) {
+    if (!vec) {
+        if (d <= 64) return fn(KernelShape<64, 64, 1, false>{});
+        if (d <= 96) return fn(KernelShape<96, 64, 1, false>{});
+        if (d <= 128) return fn(KernelShape<128, 64, 1, false>{});
+        return fn(KernelShape<256, 32, 1, false>{});
     }
-    if (d <= 64) return fn(KernelShape<64, 64, 1>{});
-    if (d <= 96) return fn(KernelShape<96, 64, 1>{});
-    if (d <= 128) return fn(KernelShape<128, 64, 1>{});
-    return fn(KernelShape<256, 32, 1>{});
+    if (block_rows == 128 && d <= 128) {
+        if (d <= 64) return fn(KernelShape<64, 64, 2, true>{});
+        if (d <= 96) return fn(KernelShape<96, 32, 2, true>{});  // 32 keys: the accumulators of 2 m-tiles fit
+        return fn(KernelShape<128, 32, 2, true>{});
+    }
+    if (d <= 64) return fn(KernelShape<64, 64, 1, true>{});
+    if (d <= 96) return fn(KernelShape<96, 64, 1, true>{});
+    if (d <= 128) return fn(KernelShape<128, 64, 1, true>{});
+    return fn(KernelShape<256, 32, 1, true>{});
 }
 
 // FA2_CUDA_BLOCK_ROWS: 64 (the default) or 128 query rows per block (head dims <= 128), for

@@ -25,6 +25,8 @@ struct Params {
     float scale_over_cap;  // softcap: s = softcap * log2(e) * tanh(qk * scale / softcap)
     float softcap_log2;
     int win_left, win_right;  // -1 = unlimited (causal: right = 0)
+    bool vec_loads;   // q/k/v rows 16-byte aligned and the head dim a multiple of 8: cp.async chunks
+    bool vec_stores;  // out rows 4-byte aligned and the head dim even: paired stores
     int pack;    // query heads per row group: 1, or the GQA group (decode: a group's heads share K/V loads)
     int splits;  // key-range splits (split-KV); > 1 writes partial results to o_accum / lse_accum
     int64_t tokens;  // query tokens: batch * seq_q, or the packed total (varlen)

@@ -43,8 +43,15 @@ __device__ __forceinline__ void cp_async16(uint32_t dst, const void *src, int sr
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
 template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
 
+// element-wise loads and shared stores for rows cp.async cannot move in 16-byte chunks
+__device__ __forceinline__ uint16_t ld_global_b16(const void *src) { return *static_cast<const uint16_t *>(src); }
+__device__ __forceinline__ void st_shared_b16(uint32_t addr, uint16_t v) {
+    asm volatile("st.shared.u16 [%0], %1;\n" ::"r"(addr), "h"(v));
+}
+
 // global stores of the epilogue (plain stores; the emulator checks their bounds)
 __device__ __forceinline__ void st_global_b32(void *dst, uint32_t v) { *static_cast<uint32_t *>(dst) = v; }
+__device__ __forceinline__ void st_global_b16(void *dst, uint16_t v) { *static_cast<uint16_t *>(dst) = v; }
 __device__ __forceinline__ void st_global_f32(float *dst, float v) { *dst = v; }
 
 }  // namespace fa2cuda

@@ -75,7 +75,7 @@ constexpr int kEmulatedSms = 132;
 
 template <typename T>
 void run(Launch &L, const kh_attention_args *a, const Mode &mode, int block_rows) {
-    for_kernel(L.p.d, block_rows, [&](auto shape) {
+    for_kernel(L.p.d, block_rows, L.p.vec_loads, [&](auto shape) {
         plan_work(L, decltype(shape)::BM, decltype(shape)::BN, kEmulatedSms);
         return 0;
     });
@@ -102,7 +102,7 @@ void run(Launch &L, const kh_attention_args *a, const Mode &mode, int block_rows
         {a->lse.data, extent(a->lse, sizeof(float)), true, "lse"},
         {workspace.data(), workspace.size() * sizeof(float), true, "split-KV workspace"},
     };
-    for_kernel(p.d, block_rows, [&](auto shape) {
+    for_kernel(p.d, block_rows, p.vec_loads, [&](auto shape) {
         using S = decltype(shape);
         using C = Config<T, S::DK, S::BN, S::MT>;
         kh_simt::LaunchConfig cfg;
@@ -111,14 +111,16 @@ void run(Launch &L, const kh_attention_args *a, const Mode &mode, int block_rows
         cfg.shared_bytes = (size_t)C::SMEM;
         cfg.cp_async = mode.timing;
         cfg.warps = mode.warps;
-        const kh_simt::LaunchStats st = kh_simt::launch(cfg, regions, [&p] { fa2_fwd_kernel<T, S::DK, S::BN, S::MT>(p); });
+        const kh_simt::LaunchStats st = kh_simt::launch(cfg, regions, [&p] { fa2_fwd_kernel<T, S::DK, S::BN, S::MT, S::VEC>(p); });
         if (trace) {
             std::fprintf(stderr,
                          "fa2-emulated:   forward %d rows x %d keys: %llu blocks, %llu mma, %llu ldmatrix (%.2f wavefronts per matrix, "
-                         "1 = conflict-free; %.0f shared bytes per mma), %.2f MB by cp.async, %.2f MB stored, %llu barriers\n",
+                         "1 = conflict-free; %.0f shared bytes per mma), %.2f MB by cp.async, %.2f MB by element loads, %.2f MB stored, "
+                         "%llu barriers\n",
                          S::BM, S::BN, (unsigned long long)st.blocks, (unsigned long long)st.mma,
                          (unsigned long long)st.ldmatrix, st.ldmatrix ? st.ldmatrix_wavefronts / (4.0 * st.ldmatrix) : 0.0,
-                         st.mma ? 512.0 * st.ldmatrix / st.mma : 0.0, st.cp_async_bytes / 1e6, st.global_store_bytes / 1e6,
+                         st.mma ? 512.0 * st.ldmatrix / st.mma : 0.0, st.cp_async_bytes / 1e6, st.global_load_bytes / 1e6,
+                         st.global_store_bytes / 1e6,
                          (unsigned long long)st.barriers);
         }
         if (p.splits > 1) {
@@ -176,9 +178,9 @@ extern "C" KH_EXPORT kh_status kh_register(const kh_host *host, char *err, size_
     op.dtypes = (1u << KH_DTYPE_F16) | (1u << KH_DTYPE_BF16);
     op.features = KH_FEATURE_CAUSAL | KH_FEATURE_SLIDING_WINDOW | KH_FEATURE_SOFTCAP | KH_FEATURE_GQA | KH_FEATURE_KEY_PADDING |
                   KH_FEATURE_VARLEN | KH_FEATURE_LSE;
-    op.min_head_dim = 8;
+    op.min_head_dim = 1;
     op.max_head_dim = 256;
-    op.head_dim_multiple = 8;
+    op.head_dim_multiple = 1;
     op.is_default = 1;
     op.fn = fwd;
     kh_status st = host->register_op(host->host_ctx, &op);

@@ -27,7 +27,14 @@ inline void ldmatrix_x4_trans(uint32_t (&r)[4], uint32_t addr) { kh_simt::ldmatr
 inline void cp_async16(uint32_t dst, const void *src, int src_bytes) { kh_simt::cp_async16(dst, src, src_bytes); }
 inline void cp_async_commit() { kh_simt::cp_async_commit(); }
 template <int N> inline void cp_async_wait() { kh_simt::cp_async_wait(N); }
+inline uint16_t ld_global_b16(const void *src) {
+    uint16_t v;
+    kh_simt::load_global(&v, src, sizeof v);
+    return v;
+}
+inline void st_shared_b16(uint32_t addr, uint16_t v) { kh_simt::store_shared(addr, &v, sizeof v); }
 inline void st_global_b32(void *dst, uint32_t v) { kh_simt::store_global(dst, &v, sizeof v); }
+inline void st_global_b16(void *dst, uint16_t v) { kh_simt::store_global(dst, &v, sizeof v); }
 inline void st_global_f32(float *dst, float v) { kh_simt::store_global(dst, &v, sizeof v); }
 
 }  // namespace fa2cuda

@@ -88,9 +88,12 @@ class FlashAttn2CudaVariantTest {
         assumeTrue(CudaDriver.status() instanceof CudaStatus.Unavailable, "this machine has a CUDA device");
         assertThatThrownBy(() -> impl.function().forward(cudaRequest(0x7f0000000000L, 128)))
                 .isInstanceOf(NativeKernelException.class).hasMessageContaining("no CUDA device");
-        // an argument the op cannot take is refused before any CUDA call: rows not 16-byte aligned
-        assertThatThrownBy(() -> impl.function().forward(cudaRequest(0x7f0000000002L, 128)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("16-byte aligned");
+        // an argument the op cannot take is refused before any CUDA call: bf16 data at an odd address
+        assertThatThrownBy(() -> impl.function().forward(cudaRequest(0x7f0000000001L, 128)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2-byte aligned");
+        // rows that are not 16-byte aligned and odd head dims are taken (element-wise loads): only the device is missing
+        assertThatThrownBy(() -> impl.function().forward(cudaRequest(0x7f0000000002L, 59)))
+                .isInstanceOf(NativeKernelException.class).hasMessageContaining("no CUDA device");
     }
 
     @Test
