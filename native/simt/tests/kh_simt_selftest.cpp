@@ -189,6 +189,14 @@ void bugs_become_faults() {
     expect_fault("cp.async from outside the tensors", fault_of(config(32, 256), regions, [&] {
         kh_simt::cp_async16(0, in.data() + 64, 16);  // just past the input
     }), "outside every input tensor");
+    expect_fault("load past the input", fault_of(config(32, 0), regions, [&] {
+        float v;
+        kh_simt::load_global(&v, in.data() + 64 + threadIdx.x, 4);
+    }), "global load outside every tensor");
+    expect_fault("st.shared past shared memory", fault_of(config(32, 64), regions, [] {
+        const uint16_t v = 1;
+        kh_simt::store_shared(62 + 2 * threadIdx.x, &v, 2);
+    }), "st.shared: shared address 64");
     expect_fault("store into an input", fault_of(config(32, 0), regions, [&] {
         const float v = 1;
         kh_simt::store_global(&in[threadIdx.x], &v, 4);
