@@ -7,6 +7,11 @@ import io.kernelhub.bridge.KernelBuilds;
 import io.kernelhub.bridge.NativeToolchain;
 import io.kernelhub.bridge.authoring.BundleBuilder;
 import io.kernelhub.core.DType;
+import io.kernelhub.core.Tensor;
+import io.kernelhub.core.attention.AttentionInterface;
+import io.kernelhub.core.attention.AttentionRequest;
+import io.kernelhub.core.attention.check.AccuracyCheck;
+import io.kernelhub.validate.bench.BenchShape;
 import io.kernelhub.validate.grid.ValidationGrid;
 import io.kernelhub.validate.report.ValidationReport;
 import io.kernelhub.validate.run.CaseResult;
@@ -37,6 +42,7 @@ import org.junit.jupiter.api.Test;
 class CudaKernelOnEmulatorTest {
 
     static final String FA2 = "kernels-community/flash-attn2";
+    static final String EMULATED = "kernelhub-tests/flash-attn2-cuda-emulated";
 
     /** Source edits to the kernel that a GPU would punish; each must apply. */
     enum Bug {
@@ -81,6 +87,28 @@ class CudaKernelOnEmulatorTest {
         ValidationReport r = validate(KernelBuilds.repoKernel(FA2 + "/tests/cuda_emulation"), List.of(DType.F16, DType.BF16));
         assertThat(failed(r)).as("%s", failed(r)).isEmpty();
         assertThat(r.count(CaseResult.Status.PASSED)).isEqualTo(r.results().size()).isGreaterThan(80);
+    }
+
+    @Test
+    void oddHeadDimsAndUnalignedRowsTakeTheElementWisePath() {
+        Path build = KernelBuilds.repoKernel(FA2 + "/tests/cuda_emulation");
+        AttentionInterface registry = KernelBuilds.registryWith(EMULATED, build);
+        for (int d : new int[] {1, 7, 59, 111, 200}) {
+            for (DType dt : List.of(DType.F16, DType.BF16)) {
+                AttentionRequest r = new BenchShape(2, 4, 2, 77, 150, d, dt, true).request();
+                AccuracyCheck.Result res = AccuracyCheck.check(r, registry.attend(EMULATED, r));
+                assertThat(res.ok()).as("d=%d %s: %s", d, dt, res).isTrue();
+            }
+        }
+        // head dim 64, but q starts one element into its buffer: no row is 16-byte aligned
+        int[] shape = {1, 96, 4, 64};
+        Tensor buffer = Tensor.randn(DType.BF16, 9, 1 + 96 * 4 * 64);
+        Tensor q = Tensor.wrap(buffer.segment(), DType.BF16, buffer.device(), shape, Tensor.contiguousStrides(shape),
+                buffer.offset() + 1);
+        AttentionRequest r = AttentionRequest.builder(q, Tensor.randn(DType.BF16, 10, 1, 128, 4, 64),
+                Tensor.randn(DType.BF16, 11, 1, 128, 4, 64)).causal(true).build();
+        AccuracyCheck.Result res = AccuracyCheck.check(r, registry.attend(EMULATED, r));
+        assertThat(res.ok()).as("unaligned q: %s", res).isTrue();
     }
 
     @Test
