@@ -7,6 +7,9 @@
 // so it loads on machines without a driver; a call there reports "no CUDA device".
 #include <cuda_runtime.h>
 
+#include <atomic>
+#include <vector>
+
 #include "fa2_kernel.cuh"
 #include "fa2_launch_plan.h"
 
@@ -16,11 +19,18 @@ using fa2cuda::Params;
 using namespace fa2cuda::plan;
 
 template <typename T, int DK, int BN, int MT, bool VEC>
-cudaError_t launch(const Launch &L, cudaStream_t s) {
+cudaError_t launch(const Launch &L, int device, cudaStream_t s) {
     using C = fa2cuda::Config<T, DK, BN, MT>;
-    cudaError_t e = cudaFuncSetAttribute(fa2cuda::fa2_fwd_kernel<T, DK, BN, MT, VEC>,
-                                         cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM);
-    if (e != cudaSuccess) return e;
+    // the shared-memory opt-in, once per instance and device (devices past 63 set it every call)
+    static std::atomic<uint64_t> configured{0};
+    const uint64_t bit = device < 64 ? uint64_t(1) << device : 0;
+    cudaError_t e = cudaSuccess;
+    if (bit == 0 || (configured.load(std::memory_order_acquire) & bit) == 0) {
+        e = cudaFuncSetAttribute(fa2cuda::fa2_fwd_kernel<T, DK, BN, MT, VEC>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                 C::SMEM);
+        if (e != cudaSuccess) return e;
+        configured.fetch_or(bit, std::memory_order_acq_rel);
+    }
     fa2cuda::fa2_fwd_kernel<T, DK, BN, MT, VEC><<<dim3(L.grid[0], L.grid[1], L.grid[2]), C::THREADS, C::SMEM, s>>>(L.p);
     if ((e = cudaGetLastError()) != cudaSuccess || L.p.splits <= 1) return e;
     fa2cuda::fa2_combine_kernel<T><<<dim3((unsigned)L.p.tokens, L.p.heads_q), fa2cuda::COMBINE_THREADS, 0, s>>>(L.p);
@@ -28,11 +38,16 @@ cudaError_t launch(const Launch &L, cudaStream_t s) {
 }
 
 template <typename T>
-cudaError_t dispatch(const Launch &L, int block_rows, cudaStream_t s) {
+cudaError_t dispatch(const Launch &L, int block_rows, int device, cudaStream_t s) {
     return for_kernel(L.p.d, block_rows, L.p.vec_loads, [&](auto shape) {
         using S = decltype(shape);
-        return launch<T, S::DK, S::BN, S::MT, S::VEC>(L, s);
+        return launch<T, S::DK, S::BN, S::MT, S::VEC>(L, device, s);
     });
+}
+
+kh_status alloc_failure(char *err, size_t cap, cudaError_t e, size_t bytes, int device) {
+    return fail(err, cap, e == cudaErrorMemoryAllocation ? KH_ERR_OUT_OF_MEMORY : KH_ERR_DEVICE,
+                "cannot allocate %zu bytes on cuda:%d: %s", bytes, device, cudaGetErrorString(e));
 }
 
 // switches to the tensors' device for the call and back afterwards (only when it differs)
@@ -62,10 +77,9 @@ kh_status fwd(const kh_attention_args *a, char *err, size_t cap) {
             return fail(err, cap, KH_ERR_DEVICE, "cudaSetDevice(%d): %s", (int)a->q.device_index, cudaGetErrorString(e));
         guard.switched = guard.previous >= 0;
     }
-    // an error left by earlier, unrelated work must not be reported as this launch's
-    if ((e = cudaPeekAtLastError()) != cudaSuccess)
-        return fail(err, cap, KH_ERR_DEVICE, "cuda:%d has a pending error from earlier work: %s", (int)a->q.device_index,
-                    cudaGetErrorString(e));
+    // an error left by earlier, unrelated work is cleared so it is not reported as this launch's
+    // (a sticky error fails the launch below with its own message)
+    cudaGetLastError();
     cudaStream_t s = static_cast<cudaStream_t>(a->stream);
 
     // block height, GQA packing and split-KV from the problem size and this device's SM count
@@ -90,24 +104,25 @@ kh_status fwd(const kh_attention_args *a, char *err, size_t cap) {
         pooled = pools != 0;
         const size_t bytes = ws + n * sizeof(int32_t);
         e = pooled ? cudaMallocAsync(&scratch, bytes, s) : cudaMalloc(&scratch, bytes);
-        if (e != cudaSuccess)
-            return fail(err, cap, KH_ERR_OUT_OF_MEMORY, "cannot allocate %zu bytes on cuda:%d: %s", bytes,
-                        (int)a->q.device_index, cudaGetErrorString(e));
+        if (e != cudaSuccess) return alloc_failure(err, cap, e, bytes, a->q.device_index);
         if (ws > 0) use_workspace(L, static_cast<float *>(scratch));
         dev_lengths = reinterpret_cast<int32_t *>(static_cast<unsigned char *>(scratch) + ws);
     }
     if (n > 0) {
+        // Copied from a pageable buffer of our own: cudaMemcpyAsync has then staged the bytes when it
+        // returns, so the caller may reuse its arrays at once even if they are pinned (an async copy
+        // straight from pinned caller memory would still be reading them).
+        std::vector<int32_t> staged(n);
         if (L.varlen) {
-            e = cudaMemcpyAsync(dev_lengths, L.host_cu_q, (L.p.batch + 1) * sizeof(int32_t), cudaMemcpyHostToDevice, s);
-            if (e == cudaSuccess)
-                e = cudaMemcpyAsync(dev_lengths + L.p.batch + 1, L.host_cu_k, (L.p.batch + 1) * sizeof(int32_t),
-                                    cudaMemcpyHostToDevice, s);
+            std::memcpy(staged.data(), L.host_cu_q, (L.p.batch + 1) * sizeof(int32_t));
+            std::memcpy(staged.data() + L.p.batch + 1, L.host_cu_k, (L.p.batch + 1) * sizeof(int32_t));
             L.p.cu_q = dev_lengths;
             L.p.cu_k = dev_lengths + L.p.batch + 1;
         } else {
-            e = cudaMemcpyAsync(dev_lengths, L.host_seqused, L.p.batch * sizeof(int32_t), cudaMemcpyHostToDevice, s);
+            std::memcpy(staged.data(), L.host_seqused, n * sizeof(int32_t));
             L.p.seqused_k = dev_lengths;
         }
+        e = cudaMemcpyAsync(dev_lengths, staged.data(), n * sizeof(int32_t), cudaMemcpyHostToDevice, s);
         if (e != cudaSuccess) {
             if (pooled) cudaFreeAsync(scratch, s);
             else cudaFree(scratch);
@@ -116,13 +131,15 @@ kh_status fwd(const kh_attention_args *a, char *err, size_t cap) {
         }
     }
     e = L.p.q == nullptr ? cudaSuccess
-        : a->q.dtype == KH_DTYPE_BF16 ? dispatch<__nv_bfloat16>(L, block_rows, s)
-                                      : dispatch<__half>(L, block_rows, s);
+        : a->q.dtype == KH_DTYPE_BF16 ? dispatch<__nv_bfloat16>(L, block_rows, a->q.device_index, s)
+                                      : dispatch<__half>(L, block_rows, a->q.device_index, s);
     if (scratch != nullptr) {
         if (pooled) {
             cudaFreeAsync(scratch, s);
         } else {
-            cudaStreamSynchronize(s);  // the kernels read it: free only after they ran
+            // the kernels read it: free only after they ran
+            const cudaError_t synced = cudaStreamSynchronize(s);
+            if (e == cudaSuccess) e = synced;
             cudaFree(scratch);
         }
     }

@@ -38,15 +38,19 @@ __device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], uint32_t add
 }
 // 16 bytes global -> shared; src_bytes 0 writes zeros (rows past the end, padded head dims)
 __device__ __forceinline__ void cp_async16(uint32_t dst, const void *src, int src_bytes) {
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(src_bytes));
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(__cvta_generic_to_global(src)),
+                 "r"(src_bytes));
 }
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
-template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
+// "memory": no ordinary access to shared memory may move above the wait
+template <int N> __device__ __forceinline__ void cp_async_wait() {
+    asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
+}
 
 // element-wise loads and shared stores for rows cp.async cannot move in 16-byte chunks
 __device__ __forceinline__ uint16_t ld_global_b16(const void *src) { return *static_cast<const uint16_t *>(src); }
 __device__ __forceinline__ void st_shared_b16(uint32_t addr, uint16_t v) {
-    asm volatile("st.shared.u16 [%0], %1;\n" ::"r"(addr), "h"(v));
+    asm volatile("st.shared.u16 [%0], %1;\n" ::"r"(addr), "h"(v) : "memory");
 }
 
 // global stores of the epilogue (plain stores; the emulator checks their bounds)
