@@ -86,11 +86,12 @@ struct Stack {
 };
 
 enum class State : uint8_t { Ready, AtCollective, AtBarrier, Done };
-enum class Collective : uint8_t { Shuffle, Ldmatrix, LdmatrixTrans, MmaF16, MmaBf16 };
+enum class Collective : uint8_t { Shuffle, SyncWarp, Ldmatrix, LdmatrixTrans, MmaF16, MmaBf16 };
 
 const char *collective_name(Collective c) {
     switch (c) {
-    case Collective::Shuffle: return "__shfl_xor_sync";
+    case Collective::Shuffle: return "__shfl_*_sync";
+    case Collective::SyncWarp: return "__syncwarp";
     case Collective::Ldmatrix: return "ldmatrix";
     case Collective::LdmatrixTrans: return "ldmatrix.trans";
     case Collective::MmaF16: return "mma.sync (f16)";
@@ -276,25 +277,40 @@ void run_collective(Block &b, Fiber *const *lanes) {
     }
     switch (op) {
     case Collective::Shuffle: {
+        // in[0] value bits, in[1] kind, in[2] operand, in[3] width: lanes exchange within segments
+        // of width lanes; a source out of reach leaves the lane its own value
         ++b.stats.shuffles;
-        float v[kWarp];
-        for (int l = 0; l < kWarp; ++l) std::memcpy(&v[l], &lanes[l]->in[0], 4);
+        uint32_t v[kWarp];
+        for (int l = 0; l < kWarp; ++l) v[l] = lanes[l]->in[0];
         for (int l = 0; l < kWarp; ++l) {
-            const int src = l ^ (int)lanes[l]->in[1];
-            std::memcpy(&lanes[l]->out[0], &v[src < kWarp ? src : l], 4);
+            const int w = (int)lanes[l]->in[3], base = l & ~(w - 1), p = (int)lanes[l]->in[2];
+            int src;
+            switch ((Shfl)lanes[l]->in[1]) {
+            case Shfl::Xor: src = l ^ p; break;
+            case Shfl::Idx: src = base + (p & (w - 1)); break;
+            case Shfl::Up: src = l - p; break;
+            default: src = l + p; break;  // Down
+            }
+            // as in CUDA: a later segment is out of reach (xor may reach an earlier one)
+            if (src >= base + w || (src < base && (Shfl)lanes[l]->in[1] != Shfl::Xor) || src < 0) src = l;
+            lanes[l]->out[0] = v[src];
         }
         break;
     }
+    case Collective::SyncWarp:
+        break;
     case Collective::Ldmatrix:
     case Collective::LdmatrixTrans: {
-        // matrix i's row r comes from the address of lane 8i + r; each row is 8 b16 values
-        uint16_t m[4][8][8];
-        for (int l = 0; l < kWarp; ++l) {
+        // matrix i's row r comes from the address of lane 8i + r; each row is 8 b16 values. x1 / x2
+        // read matrices 0 / 0-1 only (the other lanes' addresses are ignored).
+        const int count = (int)lanes[0]->in[1];
+        uint16_t m[4][8][8] = {};
+        for (int l = 0; l < 8 * count; ++l) {
             const uint32_t addr = lanes[l]->in[0];
             check_shared(b, *lanes[l], addr, 16, 16, collective_name(op));
             std::memcpy(m[l / 8][l % 8], b.shared + addr, 16);
         }
-        for (int i = 0; i < 4; ++i) {  // one matrix per phase: its rows' 16-byte bank groups
+        for (int i = 0; i < count; ++i) {  // one matrix per phase: its rows' 16-byte bank groups
             int per_group[8] = {}, worst = 0;
             for (int r = 0; r < 8; ++r) worst = std::max(worst, ++per_group[(lanes[8 * i + r]->in[0] >> 4) & 7]);
             b.stats.ldmatrix_wavefronts += (uint64_t)worst;
@@ -302,7 +318,7 @@ void run_collective(Block &b, Fiber *const *lanes) {
         ++b.stats.ldmatrix;
         for (int l = 0; l < kWarp; ++l) {
             const int row = l / 4, col = 2 * (l % 4);
-            for (int i = 0; i < 4; ++i) {
+            for (int i = 0; i < count; ++i) {
                 const uint16_t lo = op == Collective::Ldmatrix ? m[i][row][col] : m[i][col][row];
                 const uint16_t hi = op == Collective::Ldmatrix ? m[i][row][col + 1] : m[i][col + 1][row];
                 lanes[l]->out[i] = (uint32_t)lo | ((uint32_t)hi << 16);
@@ -513,23 +529,39 @@ void syncthreads() {
     switch_to_scheduler();
 }
 
-float shfl_xor(float v, int lane_mask) {
+uint32_t shfl_bits(Shfl kind, uint32_t bits, int operand, int width) {
     Fiber &f = *block().current;
-    if (lane_mask < 0 || lane_mask >= kWarp) fault("__shfl_xor_sync lane mask out of range");
-    std::memcpy(&f.in[0], &v, 4);
-    f.in[1] = (uint32_t)lane_mask;
+    if (width < 1 || width > kWarp || (width & (width - 1)) != 0) fault("shuffle width " + std::to_string(width) + " (1..32, a power of 2)");
+    if (operand < 0 || operand >= kWarp) fault("shuffle lane operand " + std::to_string(operand) + " out of range");
+    f.in[0] = bits;
+    f.in[1] = (uint32_t)kind;
+    f.in[2] = (uint32_t)operand;
+    f.in[3] = (uint32_t)width;
     arrive(Collective::Shuffle);
+    return f.out[0];
+}
+
+float shfl_xor(float v, int lane_mask) {
+    uint32_t bits;
+    std::memcpy(&bits, &v, 4);
+    bits = shfl_bits(Shfl::Xor, bits, lane_mask, kWarp);
     float r;
-    std::memcpy(&r, &f.out[0], 4);
+    std::memcpy(&r, &bits, 4);
     return r;
 }
 
-void ldmatrix_x4(uint32_t (&r)[4], uint32_t shared_addr, bool trans) {
+void syncwarp() { arrive(Collective::SyncWarp); }
+
+void ldmatrix(uint32_t *r, int count, uint32_t shared_addr, bool trans) {
     Fiber &f = *block().current;
+    if (count != 1 && count != 2 && count != 4) fault("ldmatrix .x" + std::to_string(count) + " (x1, x2 or x4)");
     f.in[0] = shared_addr;
+    f.in[1] = (uint32_t)count;
     arrive(trans ? Collective::LdmatrixTrans : Collective::Ldmatrix);
-    for (int i = 0; i < 4; ++i) r[i] = f.out[i];
+    for (int i = 0; i < count; ++i) r[i] = f.out[i];
 }
+
+void ldmatrix_x4(uint32_t (&r)[4], uint32_t shared_addr, bool trans) { ldmatrix(r, 4, shared_addr, trans); }
 
 void mma_m16n8k16(MmaInput in, float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
     Fiber &f = *block().current;

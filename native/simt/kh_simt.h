@@ -2,9 +2,10 @@
 // there is no GPU (CI machines, laptops).
 //
 // Every CUDA thread of a block is a fiber; fibers run one at a time and switch only at the
-// points where CUDA threads synchronize: __syncthreads, warp shuffles, ldmatrix and mma.sync
+// points where CUDA threads synchronize: __syncthreads, __syncwarp, warp shuffles (xor, idx, up,
+// down), ldmatrix (x1/x2/x4, .trans) and mma.sync
 // (warp collectives, executed once all 32 lanes have arrived, with the PTX ISA's fragment
-// layouts) and cp.async waits. Blocks run one after another. Arithmetic is the host's (IEEE
+// layouts) and cp.async waits. Blocks are independent and run on several OS threads. Arithmetic is the host's (IEEE
 // f32; f16/bf16 conversions from the CUDA headers' host paths), so results match a GPU to
 // rounding, not bit for bit.
 //
@@ -104,7 +105,13 @@ unsigned char *dynamic_shared();
 uint32_t shared_address(const void *generic);  // __cvta_generic_to_shared
 
 void syncthreads();
-float shfl_xor(float v, int lane_mask);  // all 32 lanes
+/** Warp shuffles of 32-bit values (all 32 lanes), in segments of `width` lanes as in CUDA. */
+enum class Shfl : uint32_t { Xor, Idx, Up, Down };
+uint32_t shfl_bits(Shfl kind, uint32_t bits, int operand, int width);
+float shfl_xor(float v, int lane_mask);
+void syncwarp();  // __syncwarp() with the full mask
+/** ldmatrix.sync.aligned.m8n8.x{count}[.trans].shared.b16 into r[0..count). */
+void ldmatrix(uint32_t *r, int count, uint32_t shared_addr, bool trans);
 /** ldmatrix.sync.aligned.m8n8.x4[.trans].shared.b16: lane l gives the row address of matrix l/8. */
 void ldmatrix_x4(uint32_t (&r)[4], uint32_t shared_addr, bool trans);
 enum class MmaInput { F16, BF16 };
@@ -142,9 +149,32 @@ void store_shared(uint32_t shared_addr, const void *src, size_t bytes);
 #define gridDim (::kh_simt::ids().grid_dim)
 
 inline void __syncthreads() { ::kh_simt::syncthreads(); }
-inline float __shfl_xor_sync(unsigned mask, float v, int lane_mask) {
-    if (mask != 0xffffffffu) throw ::kh_simt::KernelFault("__shfl_xor_sync: only full-warp masks are emulated");
-    return ::kh_simt::shfl_xor(v, lane_mask);
+namespace kh_simt {
+template <typename V> V shuffle(unsigned mask, V v, Shfl kind, int operand, int width) {
+    static_assert(sizeof(V) == 4, "the emulator shuffles 32-bit values");
+    if (mask != 0xffffffffu) throw KernelFault("warp shuffles: only full-warp masks are emulated");
+    uint32_t bits;
+    __builtin_memcpy(&bits, &v, 4);
+    bits = shfl_bits(kind, bits, operand, width);
+    __builtin_memcpy(&v, &bits, 4);
+    return v;
+}
+}  // namespace kh_simt
+template <typename V> V __shfl_xor_sync(unsigned mask, V v, int lane_mask, int width = 32) {
+    return ::kh_simt::shuffle(mask, v, ::kh_simt::Shfl::Xor, lane_mask, width);
+}
+template <typename V> V __shfl_sync(unsigned mask, V v, int src_lane, int width = 32) {
+    return ::kh_simt::shuffle(mask, v, ::kh_simt::Shfl::Idx, src_lane, width);
+}
+template <typename V> V __shfl_up_sync(unsigned mask, V v, unsigned delta, int width = 32) {
+    return ::kh_simt::shuffle(mask, v, ::kh_simt::Shfl::Up, (int)delta, width);
+}
+template <typename V> V __shfl_down_sync(unsigned mask, V v, unsigned delta, int width = 32) {
+    return ::kh_simt::shuffle(mask, v, ::kh_simt::Shfl::Down, (int)delta, width);
+}
+inline void __syncwarp(unsigned mask = 0xffffffffu) {
+    if (mask != 0xffffffffu) throw ::kh_simt::KernelFault("__syncwarp: only the full mask is emulated");
+    ::kh_simt::syncwarp();
 }
 inline uint32_t __cvta_generic_to_shared(const void *p) { return ::kh_simt::shared_address(p); }
 inline int max(int a, int b) { return a > b ? a : b; }

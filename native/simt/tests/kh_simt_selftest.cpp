@@ -108,6 +108,55 @@ void shuffles_exchange_lanes() {
     check(ok, "__shfl_xor_sync reads the partner lane of the same warp");
 }
 
+void shuffle_variants_and_syncwarp() {
+    int got[4][32];
+    auto cfg = config(32, 0);
+    cfg.grid = {1, 1, 1};
+    const std::string f = fault_of(cfg, {{got, sizeof got, true, "out"}}, [&] {
+        const int l = (int)threadIdx.x;
+        const int r[4] = {__shfl_sync(0xffffffffu, l * 10, 3), __shfl_up_sync(0xffffffffu, l * 10, 2),
+                          __shfl_down_sync(0xffffffffu, l * 10, 5, 8), __shfl_xor_sync(0xffffffffu, l * 10, 16, 16)};
+        __syncwarp();
+        for (int i = 0; i < 4; ++i) kh_simt::store_global(&got[i][l], &r[i], 4);
+    });
+    bool ok = f.empty();
+    for (int l = 0; l < 32 && ok; ++l) {
+        ok = got[0][l] == 30 && got[1][l] == (l >= 2 ? (l - 2) * 10 : l * 10) &&
+             got[2][l] == (l % 8 + 5 < 8 ? (l + 5) * 10 : l * 10) && got[3][l] == (l < 16 ? l * 10 : (l - 16) * 10);
+    }
+    check(ok, "__shfl_sync / _up / _down (width 8) / _xor (width 16, reaching the earlier segment), __syncwarp" +
+                  (f.empty() ? "" : ": " + f));
+}
+
+void ldmatrix_x1_x2_read_the_first_matrices() {
+    std::vector<uint16_t> src(256);
+    for (int i = 0; i < 256; ++i) src[i] = (uint16_t)i;
+    uint32_t got[2][32];
+    auto cfg = config(32, 512);
+    cfg.grid = {1, 1, 1};
+    const std::string f = fault_of(cfg, {{src.data(), 512, false, "src"}, {got, sizeof got, true, "out"}}, [&] {
+        const uint32_t base = __cvta_generic_to_shared(kh_simt::dynamic_shared());
+        for (unsigned c = threadIdx.x; c < 32; c += 32) kh_simt::cp_async16(base + c * 16, src.data() + c * 8, 16);
+        kh_simt::cp_async_commit();
+        kh_simt::cp_async_wait(0);
+        __syncthreads();
+        uint32_t r1[1], r2[2];
+        // x1: lanes 0-7 address rows 0-7; x2: lanes 8-15 rows 8-15 are the second matrix; others point out of range
+        kh_simt::ldmatrix(r1, 1, threadIdx.x < 8 ? base + threadIdx.x * 16 : 4096, false);
+        kh_simt::ldmatrix(r2, 2, threadIdx.x < 16 ? base + threadIdx.x * 16 : 4096, true);
+        kh_simt::store_global(&got[0][threadIdx.x], &r1[0], 4);
+        kh_simt::store_global(&got[1][threadIdx.x], &r2[1], 4);
+    });
+    bool ok = f.empty();
+    for (unsigned l = 0; l < 32 && ok; ++l) {
+        const unsigned row = l / 4, col = 2 * (l % 4);
+        const uint32_t x1 = (row * 8 + col) | ((row * 8 + col + 1) << 16);                      // matrix 0, row-major
+        const uint32_t x2t = (64 + col * 8 + row) | ((64 + (col + 1) * 8 + row) << 16);        // matrix 1, transposed
+        ok = got[0][l] == x1 && got[1][l] == x2t;
+    }
+    check(ok, "ldmatrix .x1 and .x2.trans use only the first 8 / 16 lanes' addresses" + (f.empty() ? "" : ": " + f));
+}
+
 // one thread copies 16 bytes, then reads them back before waiting: what it sees depends on the timing
 void cp_async_timings() {
     std::vector<unsigned char> src(16, 7);
@@ -218,6 +267,8 @@ int main() {
     mma_matches_plain_arithmetic();
     shuffles_exchange_lanes();
     cp_async_timings();
+    shuffle_variants_and_syncwarp();
+    ldmatrix_x1_x2_read_the_first_matrices();
     bank_conflicts_are_counted();
     bugs_become_faults();
     std::printf(failures == 0 ? "kh_simt selftest: all passed\n" : "kh_simt selftest: %d failed\n", failures);
