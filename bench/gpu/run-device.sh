@@ -45,32 +45,34 @@ for tool in memcheck racecheck; do
   fi
 done
 
+# bench NAME ARGS...: flash-attn2 on cuda against a peer, table to OUT/NAME.txt and JSON to OUT/NAME.json
+bench() {
+  local name=$1
+  shift
+  kh bench kernels-community/flash-attn2 --device cuda --warmup-seconds 1 "$@" --json "$OUT/$name.json" \
+    | tee "$OUT/$name.txt" || status=1
+}
 echo "== benchmarks vs PyTorch SDPA (flash and cuDNN), bf16 and f16, head dims 64/128/256, seq 1k..16k"
 export KERNELHUB_PYTHON=python3
 for dt in bf16 f16; do
   for d in 64 128 256; do
     shapes=$(printf '1x16x%dx%dx%d,' 1024 1024 "$d" 2048 2048 "$d" 4096 4096 "$d" 8192 8192 "$d" 16384 16384 "$d")
     for peer in sdpa-flash sdpa-cudnn; do
-      kh bench kernels-community/flash-attn2 --device cuda --dtype "$dt" --shapes "${shapes%,}" --causal both \
-        --iters 20 --warmup-seconds 1 --peer "$peer" --json "$OUT/bench-$dt-d$d-$peer.json" \
-        | tee "$OUT/bench-$dt-d$d-$peer.txt" || status=1
+      bench "bench-$dt-d$d-$peer" --dtype "$dt" --shapes "${shapes%,}" --causal both --iters 20 --peer "$peer"
     done
   done
 done
 echo "== 128-row blocks (FA2_CUDA_BLOCK_ROWS=128, each warp 32 rows) vs the default 64, bf16, head dims 64/128"
 for d in 64 128; do
   shapes=$(printf '1x16x%dx%dx%d,' 4096 4096 "$d" 8192 8192 "$d" 16384 16384 "$d")
-  FA2_CUDA_BLOCK_ROWS=128 kh bench kernels-community/flash-attn2 --device cuda --dtype bf16 --shapes "${shapes%,}" \
-    --causal both --iters 20 --warmup-seconds 1 --peer sdpa-flash --json "$OUT/bench-rows128-bf16-d$d-sdpa-flash.json" \
-    | tee "$OUT/bench-rows128-bf16-d$d-sdpa-flash.txt" || status=1
+  FA2_CUDA_BLOCK_ROWS=128 bench "bench-rows128-bf16-d$d-sdpa-flash" --dtype bf16 --shapes "${shapes%,}" --causal both \
+    --iters 20 --peer sdpa-flash
 done
 echo "== decoding (one query, GQA 32:8, batch 4, head dim 128): split-KV and GQA packing vs SDPA"
 for dt in bf16 f16; do
   shapes=$(printf '4x32:8x1x%dx128,' 1024 4096 16384 65536)
   for peer in sdpa-flash sdpa-cudnn; do
-    kh bench kernels-community/flash-attn2 --device cuda --dtype "$dt" --shapes "${shapes%,}" --causal no \
-      --iters 50 --warmup-seconds 1 --peer "$peer" --json "$OUT/bench-decode-$dt-$peer.json" \
-      | tee "$OUT/bench-decode-$dt-$peer.txt" || status=1
+    bench "bench-decode-$dt-$peer" --dtype "$dt" --shapes "${shapes%,}" --causal no --iters 50 --peer "$peer"
   done
 done
 echo "run-device: done, status $status"

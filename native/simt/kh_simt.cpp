@@ -268,6 +268,16 @@ void check_shared(const Block &b, const Fiber &f, uint32_t addr, size_t bytes, s
     }
 }
 
+// the declared region holding [p, p + bytes), or null
+const Region *region_of(const Block &b, const void *p, size_t bytes) {
+    const auto *s = static_cast<const unsigned char *>(p);
+    for (const Region &r : *b.global) {
+        const auto *base = static_cast<const unsigned char *>(r.base);
+        if (s >= base && s + bytes <= base + r.bytes) return &r;
+    }
+    return nullptr;
+}
+
 void run_collective(Block &b, Fiber *const *lanes) {
     const Collective op = lanes[0]->op;
     for (int l = 1; l < kWarp; ++l) {
@@ -579,17 +589,8 @@ void cp_async16(uint32_t shared_dst, const void *src, int src_bytes) {
     if (src_bytes < 0 || src_bytes > 16) fault("cp.async with src-size " + std::to_string(src_bytes) + " (0..16)");
     if (reinterpret_cast<uintptr_t>(src) % 16 != 0) fault("cp.async.cg from a global address that is not 16-byte aligned");
     const auto *s = static_cast<const unsigned char *>(src);
-    if (src_bytes > 0) {
-        bool inside = false;
-        for (const Region &r : *b.global) {
-            const auto *base = static_cast<const unsigned char *>(r.base);
-            if (s >= base && s + src_bytes <= base + r.bytes) {
-                inside = true;
-                break;
-            }
-        }
-        if (!inside) fault("cp.async reads global memory outside every input tensor");
-    }
+    if (src_bytes > 0 && region_of(b, src, (size_t)src_bytes) == nullptr)
+        fault("cp.async reads global memory outside every input tensor");
     b.stats.cp_async_bytes += (uint64_t)src_bytes;
     const Copy c{shared_dst, s, src_bytes};
     if (b.config->cp_async == CpAsyncTiming::AtIssue) land(b, {c});
@@ -613,17 +614,10 @@ void cp_async_wait(int groups_left_pending) {
 
 void load_global(void *dst, const void *src, size_t bytes) {
     Block &b = block();
-    const auto *s = static_cast<const unsigned char *>(src);
     if (reinterpret_cast<uintptr_t>(src) % bytes != 0) fault("misaligned global load of " + std::to_string(bytes) + " bytes");
-    for (const Region &r : *b.global) {
-        const auto *base = static_cast<const unsigned char *>(r.base);
-        if (s >= base && s + bytes <= base + r.bytes) {
-            std::memcpy(dst, src, bytes);
-            b.stats.global_load_bytes += bytes;
-            return;
-        }
-    }
-    fault("global load outside every tensor");
+    if (region_of(b, src, bytes) == nullptr) fault("global load outside every tensor");
+    std::memcpy(dst, src, bytes);
+    b.stats.global_load_bytes += bytes;
 }
 
 void store_shared(uint32_t shared_addr, const void *src, size_t bytes) {
@@ -634,18 +628,12 @@ void store_shared(uint32_t shared_addr, const void *src, size_t bytes) {
 
 void store_global(void *dst, const void *src, size_t bytes) {
     Block &b = block();
-    auto *d = static_cast<unsigned char *>(dst);
     if (reinterpret_cast<uintptr_t>(dst) % bytes != 0) fault("misaligned global store of " + std::to_string(bytes) + " bytes");
-    for (const Region &r : *b.global) {
-        auto *base = static_cast<unsigned char *>(const_cast<void *>(r.base));
-        if (d >= base && d + bytes <= base + r.bytes) {
-            if (!r.writable) fault(std::string("global store into the read-only ") + r.name);
-            std::memcpy(d, src, bytes);
-            b.stats.global_store_bytes += bytes;
-            return;
-        }
-    }
-    fault("global store outside every output tensor");
+    const Region *r = region_of(b, dst, bytes);
+    if (r == nullptr) fault("global store outside every output tensor");
+    if (!r->writable) fault(std::string("global store into the read-only ") + r->name);
+    std::memcpy(dst, src, bytes);
+    b.stats.global_store_bytes += bytes;
 }
 
 }  // namespace kh_simt

@@ -70,7 +70,7 @@ kh_status fwd(const kh_attention_args *a, char *err, size_t cap) {
     if (a->q.device_index >= count)
         return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "q is on cuda:%d but this machine has %d device(s)",
                     (int)a->q.device_index, count);
-    if (L.p.batch == 0 || L.grid_m == 0) return KH_OK;
+    if (L.p.batch == 0 || L.p.seq_q == 0) return KH_OK;
     DeviceGuard guard;
     if (cudaGetDevice(&guard.previous) != cudaSuccess || guard.previous != a->q.device_index) {
         if ((e = cudaSetDevice(a->q.device_index)) != cudaSuccess)
@@ -161,28 +161,8 @@ kh_status fwd_safe(const kh_attention_args *a, char *err, size_t cap) {
 extern "C" KH_EXPORT uint32_t kh_abi_version(void) { return KH_ABI_VERSION; }
 
 extern "C" KH_EXPORT kh_status kh_register(const kh_host *host, char *err, size_t cap) {
-    if (host == nullptr || host->register_op == nullptr)
-        return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "kh_register: no host table");
-    if (host->struct_size < sizeof(kh_host) || host->abi_version != KH_ABI_VERSION)
-        return fail(err, cap, KH_ERR_UNSUPPORTED, "kh_register: host ABI %u is not ABI %u", (unsigned)host->abi_version,
-                    (unsigned)KH_ABI_VERSION);
-    // registration makes no CUDA call: the bundle loads and registers on machines without a driver
-    kh_op_desc op;
-    std::memset(&op, 0, sizeof op);
-    op.struct_size = sizeof op;
-    op.name = "fwd";
-    op.description = "FlashAttention-2 forward on CUDA tensor cores (mma.sync m16n8k16, ldmatrix, cp.async double "
-                     "buffering, online softmax in registers; f16/bf16, f32 accumulation)";
-    op.device_kind = KH_DEVICE_CUDA;
-    op.dtypes = (1u << KH_DTYPE_F16) | (1u << KH_DTYPE_BF16);
-    op.features = KH_FEATURE_CAUSAL | KH_FEATURE_SLIDING_WINDOW | KH_FEATURE_SOFTCAP | KH_FEATURE_GQA | KH_FEATURE_KEY_PADDING |
-                  KH_FEATURE_VARLEN | KH_FEATURE_LSE;
-    op.min_head_dim = 1;
-    op.max_head_dim = 256;
-    op.head_dim_multiple = 1;
-    op.is_default = 1;
-    op.fn = fwd_safe;
-    kh_status st = host->register_op(host->host_ctx, &op);
-    if (st != KH_OK) return fail(err, cap, st, "the host refused op 'fwd' (status %d)", (int)st);
-    return KH_OK;
+    return register_fwd(host, KH_DEVICE_CUDA,
+                        "FlashAttention-2 forward on CUDA tensor cores (mma.sync m16n8k16, ldmatrix, cp.async double "
+                        "buffering, online softmax in registers; f16/bf16, f32 accumulation)",
+                        fwd_safe, err, cap);
 }

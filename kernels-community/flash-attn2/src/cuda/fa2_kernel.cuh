@@ -36,34 +36,23 @@
 
 namespace fa2cuda {
 
+// the bits of a 16- or 32-bit value as an integer (memcpy: no aliasing question, a move in SASS)
+template <typename U, typename V> __device__ __forceinline__ U bits_of(const V &v) {
+    static_assert(sizeof(U) == sizeof(V), "same size");
+    U u;
+    memcpy(&u, &v, sizeof u);
+    return u;
+}
+
+// f32 -> T, rounded to nearest even: two packed into an mma operand / a 32-bit store, or one
 template <typename T> struct Pack;
 template <> struct Pack<__nv_bfloat16> {
-    static __device__ __forceinline__ uint32_t two(float lo, float hi) {
-        const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
-        uint32_t bits;
-        memcpy(&bits, &v, sizeof bits);
-        return bits;
-    }
-    static __device__ __forceinline__ uint16_t one(float x) {
-        const __nv_bfloat16 v = __float2bfloat16_rn(x);
-        uint16_t bits;
-        memcpy(&bits, &v, sizeof bits);
-        return bits;
-    }
+    static __device__ __forceinline__ uint32_t two(float lo, float hi) { return bits_of<uint32_t>(__floats2bfloat162_rn(lo, hi)); }
+    static __device__ __forceinline__ uint16_t one(float x) { return bits_of<uint16_t>(__float2bfloat16_rn(x)); }
 };
 template <> struct Pack<__half> {
-    static __device__ __forceinline__ uint32_t two(float lo, float hi) {
-        const __half2 v = __floats2half2_rn(lo, hi);
-        uint32_t bits;
-        memcpy(&bits, &v, sizeof bits);
-        return bits;
-    }
-    static __device__ __forceinline__ uint16_t one(float x) {
-        const __half v = __float2half_rn(x);
-        uint16_t bits;
-        memcpy(&bits, &v, sizeof bits);
-        return bits;
-    }
+    static __device__ __forceinline__ uint32_t two(float lo, float hi) { return bits_of<uint32_t>(__floats2half2_rn(lo, hi)); }
+    static __device__ __forceinline__ uint16_t one(float x) { return bits_of<uint16_t>(__float2half_rn(x)); }
 };
 
 // element offset of (row, col) in a swizzled [rows][DS] tile; col is a multiple of 8 here

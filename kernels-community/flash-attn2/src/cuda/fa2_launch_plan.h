@@ -1,6 +1,6 @@
 // fa2_launch_plan.h — from kh_attention_args to a kernel launch, host code only: argument
 // validation (every bad input is an error status with a message), the kernel's Params, the grid,
-// and the kernel instance per head dim. Shared by the CUDA op (fa2_cuda_api.cu) and the CPU
+// the kernel instance per head dim, and the op's registration (what validation accepts). Shared by the CUDA op (fa2_cuda_api.cu) and the CPU
 // emulation of the kernel (tests/cuda_emulation), so both check and launch exactly alike.
 #pragma once
 
@@ -81,7 +81,7 @@ inline bool rows_aligned(const kh_tensor &t, int rank, int bytes) {
 
 struct Launch {
     Params p;
-    int grid_m;  // blocks of 64 (packed) query rows
+    int grid_m;  // blocks of (packed) query rows, set by plan_work
     unsigned grid[3];  // the main kernel's grid: row blocks x splits, query heads / pack, batch
     bool varlen;
     const int32_t *host_cu_q, *host_cu_k, *host_seqused;
@@ -222,13 +222,41 @@ inline kh_status validate(const kh_attention_args *a, int32_t device_kind, Launc
     p.win_left = a->window_left >= seq_k ? -1 : a->window_left;
     p.win_right = causal ? 0 : (a->window_right >= seq_q ? -1 : a->window_right);
     L.varlen = varlen;
-    L.grid_m = (int)((seq_q + 63) / 64);
     p.pack = 1;
     p.splits = 1;
     p.tokens = varlen ? a->cu_seqlens_q[batch] : batch * seq_q;
     L.host_cu_q = a->cu_seqlens_q;
     L.host_cu_k = a->cu_seqlens_k;
     L.host_seqused = a->seqlens_k;
+    return KH_OK;
+}
+
+// Registers the op "fwd" for device_kind with what validate() accepts (f16/bf16, head dims 1..256,
+// every feature), after checking the host table. Makes no CUDA call: bundles register on machines
+// without a driver.
+inline kh_status register_fwd(const kh_host *host, int32_t device_kind, const char *description, kh_attention_fn fn, char *err,
+                              size_t cap) {
+    if (host == nullptr || host->register_op == nullptr)
+        return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "kh_register: no host table");
+    if (host->struct_size < sizeof(kh_host) || host->abi_version != KH_ABI_VERSION)
+        return fail(err, cap, KH_ERR_UNSUPPORTED, "kh_register: host ABI %u is not ABI %u", (unsigned)host->abi_version,
+                    (unsigned)KH_ABI_VERSION);
+    kh_op_desc op;
+    std::memset(&op, 0, sizeof op);
+    op.struct_size = sizeof op;
+    op.name = "fwd";
+    op.description = description;
+    op.device_kind = device_kind;
+    op.dtypes = (1u << KH_DTYPE_F16) | (1u << KH_DTYPE_BF16);
+    op.features = KH_FEATURE_CAUSAL | KH_FEATURE_SLIDING_WINDOW | KH_FEATURE_SOFTCAP | KH_FEATURE_GQA | KH_FEATURE_KEY_PADDING |
+                  KH_FEATURE_VARLEN | KH_FEATURE_LSE;
+    op.min_head_dim = 1;
+    op.max_head_dim = 256;
+    op.head_dim_multiple = 1;
+    op.is_default = 1;
+    op.fn = fn;
+    const kh_status st = host->register_op(host->host_ctx, &op);
+    if (st != KH_OK) return fail(err, cap, st, "the host refused op 'fwd' (status %d)", (int)st);
     return KH_OK;
 }
 

@@ -147,7 +147,7 @@ kh_status fwd(const kh_attention_args *a, char *err, size_t cap) {
     const int by_shape = (hash >> 7) & 1 ? 128 : 64;
     int block_rows = 64;
     if ((st = block_rows_from_env(by_shape, block_rows, err, cap)) != KH_OK) return st;
-    if (L.p.batch == 0 || L.grid_m == 0 || L.p.q == nullptr) return KH_OK;
+    if (L.p.batch == 0 || L.p.seq_q == 0 || L.p.q == nullptr) return KH_OK;
     try {
         if (a->q.dtype == KH_DTYPE_BF16) run<__nv_bfloat16>(L, a, mode, block_rows);
         else run<__half>(L, a, mode, block_rows);
@@ -164,26 +164,7 @@ kh_status fwd(const kh_attention_args *a, char *err, size_t cap) {
 extern "C" KH_EXPORT uint32_t kh_abi_version(void) { return KH_ABI_VERSION; }
 
 extern "C" KH_EXPORT kh_status kh_register(const kh_host *host, char *err, size_t cap) {
-    if (host == nullptr || host->register_op == nullptr)
-        return fail(err, cap, KH_ERR_INVALID_ARGUMENT, "kh_register: no host table");
-    if (host->struct_size < sizeof(kh_host) || host->abi_version != KH_ABI_VERSION)
-        return fail(err, cap, KH_ERR_UNSUPPORTED, "kh_register: host ABI %u is not ABI %u", (unsigned)host->abi_version,
-                    (unsigned)KH_ABI_VERSION);
-    kh_op_desc op;
-    std::memset(&op, 0, sizeof op);
-    op.struct_size = sizeof op;
-    op.name = "fwd";
-    op.description = "flash-attn2's CUDA kernel source run on kernelhub's CPU SIMT emulator (tests only)";
-    op.device_kind = KH_DEVICE_CPU;
-    op.dtypes = (1u << KH_DTYPE_F16) | (1u << KH_DTYPE_BF16);
-    op.features = KH_FEATURE_CAUSAL | KH_FEATURE_SLIDING_WINDOW | KH_FEATURE_SOFTCAP | KH_FEATURE_GQA | KH_FEATURE_KEY_PADDING |
-                  KH_FEATURE_VARLEN | KH_FEATURE_LSE;
-    op.min_head_dim = 1;
-    op.max_head_dim = 256;
-    op.head_dim_multiple = 1;
-    op.is_default = 1;
-    op.fn = fwd;
-    kh_status st = host->register_op(host->host_ctx, &op);
-    if (st != KH_OK) return fail(err, cap, st, "the host refused op 'fwd' (status %d)", (int)st);
-    return KH_OK;
+    return register_fwd(host, KH_DEVICE_CPU,
+                        "flash-attn2's CUDA kernel source run on kernelhub's CPU SIMT emulator (tests only)",
+                        fwd, err, cap);
 }

@@ -12,18 +12,13 @@ import io.kernelhub.core.attention.AttentionInterface;
 import io.kernelhub.core.attention.AttentionRequest;
 import io.kernelhub.core.attention.check.AccuracyCheck;
 import io.kernelhub.validate.bench.BenchShape;
-import io.kernelhub.validate.grid.ValidationGrid;
 import io.kernelhub.validate.report.ValidationReport;
 import io.kernelhub.validate.run.CaseResult;
-import io.kernelhub.validate.run.ValidationRun;
-import io.kernelhub.validate.run.ValidationTarget;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
@@ -73,13 +68,13 @@ class CudaKernelOnEmulatorTest {
         assumeTrue(nvcc, "nvcc is not installed: no CUDA headers to compile the kernel source with");
     }
 
+    /** The quick grid, in process, like the buggy-template checks. */
     static ValidationReport validate(Path build, List<DType> dtypes) throws IOException {
-        return new ValidationRun(ValidationTarget.parse(build.toString()), "cpu", ValidationGrid.Size.QUICK, dtypes, 0, 2, false,
-                Path.of("target", "crashes").toAbsolutePath()).execute(r -> { });
+        return ValidateCatchesBuggyKernelsTest.validate(build, false, dtypes);
     }
 
     static List<CaseResult> failed(ValidationReport r) {
-        return r.results().stream().filter(c -> c.status() == CaseResult.Status.FAILED).toList();
+        return ValidateCatchesBuggyKernelsTest.failed(r);
     }
 
     @Test
@@ -145,11 +140,11 @@ class CudaKernelOnEmulatorTest {
     /** A copy of the kernel source and its emulation bundle with the bug patched in, built. */
     static Path buildWith(Bug bug) throws IOException {
         Path root = NativeToolchain.OUT.resolve("emulated-" + bug.name().toLowerCase(Locale.ROOT));
-        deleteTree(root);
+        BuggyKernels.deleteTree(root);
         Path repo = NativeToolchain.REPO.resolve(FA2);
         copyTree(repo.resolve("src/cuda"), root.resolve("src/cuda"));
         copyTree(repo.resolve("tests/cuda_emulation"), root.resolve("tests/cuda_emulation"));
-        deleteTree(root.resolve("tests/cuda_emulation/build"));
+        BuggyKernels.deleteTree(root.resolve("tests/cuda_emulation/build"));
         Path kernel = root.resolve("src/cuda/fa2_kernel.cuh");
         String code = Files.readString(kernel);
         assertThat(code).as("the kernel changed: cannot patch in %s", bug).contains(bug.from);
@@ -168,15 +163,6 @@ class CudaKernelOnEmulatorTest {
                 if (Files.isDirectory(p)) Files.createDirectories(target);
                 else Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
             }
-        }
-    }
-
-    static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }
