@@ -1,8 +1,8 @@
 # shellcheck shell=bash
-# Shared by ./kernelhub, ./run-tests and .ci/run: find a JDK >= 22 and run Maven with it.
+# Shared by ./kernelhub, ./run-tests and .ci/run: find a JDK >= 25 (the release the build compiles for) and run Maven with it.
 # Order: $JAVA_HOME, then the system's JVM directories (newest first), then `java` on PATH.
 
-KH_MIN_JAVA=22
+KH_MIN_JAVA=25
 # The Vector API (sdpa's fast kernels) is an incubator module in JDK 25; FFM needs native access.
 KH_JVM_FLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
 
@@ -49,7 +49,7 @@ kh_find_jdk() {
   done
   if [[ -n "$best" ]]; then echo "$best"; return 0; fi
   {
-    echo "kernelhub: needs a JDK >= $KH_MIN_JAVA (Java 25 recommended), found none."
+    echo "kernelhub: needs a JDK >= $KH_MIN_JAVA (the release kernelhub is compiled for), found none."
     if ((${#seen[@]})); then
       printf '  looked at: %s\n' "${seen[@]}"
     else

@@ -28,7 +28,7 @@ final class DoctorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ObjectNode report = report(System.getenv());
+        ObjectNode report = report(System.getenv(), CudaDriver.status());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Json.print(out, report);
@@ -39,7 +39,7 @@ final class DoctorCommand implements Callable<Integer> {
     }
 
     /** The whole report as JSON; the text form is printed from the same data. */
-    static ObjectNode report(Map<String, String> env) {
+    static ObjectNode report(Map<String, String> env, CudaStatus cuda) {
         ObjectNode r = Json.object();
         r.put("kernelhub", VersionProvider.version());
 
@@ -69,7 +69,6 @@ final class DoctorCommand implements Callable<Integer> {
         vec.put("enabled", ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
         vec.put("sdpa_kernels", sdpaKernelChoice());
 
-        CudaStatus cuda = CudaDriver.status();
         ObjectNode cu = r.putObject("cuda");
         cu.put("available", cuda instanceof CudaStatus.Available);
         cu.put("library", "libcuda.so.1 (JCuda driver API)");
@@ -111,7 +110,7 @@ final class DoctorCommand implements Callable<Integer> {
         }
     }
 
-    private static void printText(PrintWriter out, ObjectNode r) {
+    static void printText(PrintWriter out, ObjectNode r) {
         ObjectNode os = (ObjectNode) r.get("os");
         ObjectNode cpu = (ObjectNode) r.get("cpu");
         ObjectNode jdk = (ObjectNode) r.get("jdk");

@@ -14,12 +14,16 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 
 /**
  * A hub server for reliability tests: serves a directory (GET with {@code Range: bytes=N-}) and
  * injects queued faults per path — an aborted transfer, 503, a stall, corrupted bytes, or a
- * slow trickle — and logs every request.
+ * slow trickle — and logs every request. A stall holds its connection until the hub is closed,
+ * so only the client's own timeout ends it, however slow the machine; the server records when it
+ * answered a 503 with Retry-After and when the next request came, so tests check the client's
+ * wait from the server's side instead of timing the client.
  */
 final class FaultyHub implements AutoCloseable {
 
@@ -29,6 +33,10 @@ final class FaultyHub implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, Deque<Fault>> faults = new ConcurrentHashMap<>();
     final List<String> log = Collections.synchronizedList(new ArrayList<>());
+    private final CountDownLatch closing = new CountDownLatch(1);
+    /** System.nanoTime() of each Retry-After answer not yet retried, and the measured waits, per path. */
+    private final Map<String, Long> retryAfterSent = new ConcurrentHashMap<>();
+    private final Map<String, Long> retryAfterGapNanos = new ConcurrentHashMap<>();
 
     FaultyHub(Path root) throws IOException {
         this.root = root;
@@ -72,6 +80,10 @@ final class FaultyHub implements AutoCloseable {
         String path = ex.getRequestURI().getPath();
         String range = ex.getRequestHeaders().getFirst("Range");
         log.add(ex.getRequestMethod() + " " + path + (range == null ? "" : " " + range));
+        Long answered = retryAfterSent.remove(path);
+        if (answered != null) {
+            retryAfterGapNanos.put(path, System.nanoTime() - answered);
+        }
         try (ex) {
             Path f = root.resolve(path.substring(1)).normalize();
             if (!f.startsWith(root) || !Files.isRegularFile(f)) {
@@ -81,7 +93,10 @@ final class FaultyHub implements AutoCloseable {
             byte[] all = Files.readAllBytes(f);
             Fault fault = next(path);
             if (fault == Fault.ERROR_503 || fault == Fault.ERROR_503_RETRY_AFTER_1) {
-                if (fault == Fault.ERROR_503_RETRY_AFTER_1) ex.getResponseHeaders().set("Retry-After", "1");
+                if (fault == Fault.ERROR_503_RETRY_AFTER_1) {
+                    ex.getResponseHeaders().set("Retry-After", "1");
+                    retryAfterSent.put(path, System.nanoTime()); // before the client can have read the answer
+                }
                 ex.sendResponseHeaders(503, -1);
                 return;
             }
@@ -109,7 +124,7 @@ final class FaultyHub implements AutoCloseable {
                 case STALL -> {
                     out.write(body, 0, body.length / 3);
                     out.flush();
-                    sleep(5_000);
+                    awaitClose();
                 }
                 case TRICKLE -> {
                     int half = body.length / 2;
@@ -134,8 +149,28 @@ final class FaultyHub implements AutoCloseable {
         }
     }
 
+    /**
+     * How long after this server answered a path with {@code Retry-After} the client asked for it
+     * again (server-side clock), or -1 when no retry of an answered Retry-After came.
+     */
+    long millisBeforeRetryOf(String suffix) {
+        for (var e : retryAfterGapNanos.entrySet()) {
+            if (e.getKey().endsWith(suffix)) return e.getValue() / 1_000_000;
+        }
+        return -1;
+    }
+
+    private void awaitClose() {
+        try {
+            closing.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
+        closing.countDown(); // releases stalled connections
         server.stop(0);
     }
 }
