@@ -5,6 +5,8 @@
 #   3. when nvcc is on PATH: builds tests/cuda-smoke (CPU + cu<ver> variants) and checks that the
 #      CUDA library has no libcudart / libstdc++ / libgcc_s dependency and was described without
 #      a driver
+# A missing checker tool (nvcc for step 3, python3 for kernel.json) is a visible skip
+# ("check_module: SKIPPED: ...") locally and a failure under CI=true, like the Java tests.
 # Usage: cmake/tests/check_module.sh [WORK_DIR]   (default: a fresh temporary directory)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,6 +17,11 @@ mkdir -p "$WORK"
 JOBS="$(nproc 2>/dev/null || echo 2)"
 fail() { echo "check_module: FAIL: $*" >&2; exit 1; }
 step() { echo "check_module: $*"; }
+# missing TOOL-REASON: a skip that says so, or under CI=true a failure
+missing() {
+  if [[ "${CI:-}" == "true" ]]; then fail "$* [CI=true: a missing tool fails instead of skipping]"; fi
+  echo "check_module: SKIPPED: $*"
+}
 
 json_get() { # json_get FILE python-expression-on-d
   python3 -c "import json,sys; d=json.load(open(sys.argv[1])); v=($2); print(v if isinstance(v, str) else repr(v))" "$1"
@@ -53,7 +60,7 @@ if command -v python3 >/dev/null; then
   want_sha="$(cd "$KDIR" && sha256sum src/attention.c | sha256sum | cut -d' ' -f1)"
   [[ "$(json_get "$MANIFEST" "d['build']['sources_sha256']")" == "$want_sha" ]] || fail "sources_sha256"
 else
-  step "python3 not found: kernel.json contents not checked"
+  missing "python3 not found: kernel.json contents not checked; install python3"
 fi
 exports="$(nm -D --defined-only "$LIB" | awk '{print $3}' | sort | tr '\n' ' ')"
 [[ "$exports" == "kh_abi_version kh_register " ]] || fail "exports of $LIB: $exports"
@@ -66,7 +73,8 @@ step "template_check ok: $(tail -1 "$WORK/template_check.log")"
 
 # ---- 3. the CUDA variant ------------------------------------------------------------------------
 if ! command -v nvcc >/dev/null; then
-  step "nvcc not on PATH: CUDA variant not checked"
+  missing "nvcc not found on PATH (where CMake looks for it): CUDA variant not checked; install a CUDA toolkit" \
+    "or add its bin directory (e.g. /usr/local/cuda/bin) to PATH"
   exit 0
 fi
 SDIR="$WORK/cuda-smoke"
@@ -88,5 +96,11 @@ if command -v python3 >/dev/null; then
       == "('cuda', ['cuda'], ['sm_80', 'sm_86', 'sm_89', 'sm_90'], ['compute_90'])" ]] || fail "cuda kernel.json: $(cat "$M")"
   [[ "$(json_get "$M" "d['description']")" == 'module test bundle: "quoted" and back\slash survive' ]] \
     || fail "description escaping"
+  # the variant is named after the toolkit that built it: cu<major><minor> of nvcc's release
+  release="$(nvcc --version | sed -n 's/.*release \([0-9]*\)\.\([0-9]*\).*/\1.\2/p' | head -1)"
+  [[ -n "$release" ]] || fail "cannot read the release from nvcc --version"
+  [[ "$(basename "$CU_DIR")" == "cu${release/./}-$ARCH-linux" ]] || fail "$CU_DIR is not named after nvcc $release"
+  [[ "$(json_get "$M" "d['requirements']['cuda_toolkit']")" == "$release" ]] \
+    || fail "kernel.json cuda_toolkit is not nvcc's $release: $(json_get "$M" "d['requirements']")"
 fi
 step "CUDA variant ok: $CU_LIB (needs: $needed)"

@@ -56,6 +56,7 @@ struct Lib {
     reg_fn reg = nullptr;
     isa_fn isa = nullptr;
     isa_fn isa_detail = nullptr;
+    isa_fn isa_last = nullptr;
     kh_attention_fn fwd = nullptr;
 };
 Lib g_lib;
@@ -585,6 +586,27 @@ bool compare(Prepared &P, RunResult &R, const char *isa, double *ratio_out, doub
 
 std::vector<std::string> g_isas;
 
+/* The path name fa2_cpu_isa() must report under KERNELHUB_CPU_ISA=forced on this CPU (computed here
+ * from the CPU's own flags, not from the library's). */
+std::string expected_path(const std::string &forced) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    const bool bf16 = __builtin_cpu_supports("avx512bf16");
+#else
+    const bool bf16 = false;
+#endif
+    if (forced == "avx512") return bf16 ? "avx512bf16" : "avx512";
+    if (forced == "avx512-nobf16") return "avx512";
+    return forced;
+}
+
+/* The kernels a call with inputs of dtype must have run on that path: only bf16 inputs take the
+ * AVX512_BF16 kernels; f32/f16 inputs on that path run the avx512 ones. */
+std::string expected_kernels(const std::string &path, int dtype) {
+    if (path == "avx512bf16" && dtype != KH_DTYPE_BF16) return "avx512";
+    return path;
+}
+
 void run_spec(Spec sp) {
     Prepared P;
     P.sp = sp;
@@ -593,7 +615,15 @@ void run_spec(Spec sp) {
         setenv("KERNELHUB_CPU_ISA", isa.c_str(), 1);
         RunResult R = run_op(P);
         double ratio = 0, absrel = 0;
-        const bool ok = compare(P, R, isa.c_str(), &ratio, &absrel);
+        bool ok = compare(P, R, isa.c_str(), &ratio, &absrel);
+        if (R.st == KH_OK) {
+            const std::string want = expected_kernels(expected_path(isa), sp.dtype);
+            if (want != g_lib.isa_last()) {
+                std::printf("FAIL [%s] isa=%s: ran the %s kernels, expected %s\n", sp.label.c_str(), isa.c_str(),
+                            g_lib.isa_last(), want.c_str());
+                ok = false;
+            }
+        }
         ++g_checks;
         if (!ok) ++g_failures;
         Stats &st = g_stats[isa + "/" + dt_name(sp.dtype)];
@@ -926,6 +956,7 @@ void bad_argument_cases() {
         const kh_status st = g_lib.fwd(&a, err, sizeof err);
         CHECK(st != KH_OK && std::strstr(err, "KERNELHUB_CPU_ISA") != nullptr, "bogus ISA: %d %s", st, err);
         CHECK(std::strcmp(g_lib.isa(), "unavailable") == 0, "fa2_cpu_isa with bogus env: %s", g_lib.isa());
+        CHECK(std::strcmp(g_lib.isa_last(), "none") == 0, "fa2_cpu_isa_last after a refused call: %s", g_lib.isa_last());
         unsetenv("KERNELHUB_CPU_ISA");
     }
     /* empty problems succeed and write nothing */
@@ -1050,8 +1081,10 @@ void registration_checks() {
     h2.register_op = nullptr;
     CHECK(g_lib.reg(&h2, err, sizeof err) != KH_OK, "NULL register_op");
     const char *isa = g_lib.isa();
-    CHECK(isa && (!std::strcmp(isa, "avx512") || !std::strcmp(isa, "avx2") || !std::strcmp(isa, "portable")),
+    CHECK(isa && (!std::strcmp(isa, "avx512bf16") || !std::strcmp(isa, "avx512") || !std::strcmp(isa, "avx2") ||
+                  !std::strcmp(isa, "portable")),
           "fa2_cpu_isa %s", isa ? isa : "(null)");
+    CHECK(std::strcmp(g_lib.isa_last(), "none") == 0, "fa2_cpu_isa_last before any call: %s", g_lib.isa_last());
     std::printf("fa2_cpu_isa() = %s; detail: %s\n", isa, g_lib.isa_detail ? g_lib.isa_detail() : "-");
 }
 
@@ -1075,7 +1108,8 @@ int main(int argc, char **argv) {
     g_lib.reg = (reg_fn)dlsym(g_lib.h, "kh_register");
     g_lib.isa = (isa_fn)dlsym(g_lib.h, "fa2_cpu_isa");
     g_lib.isa_detail = (isa_fn)dlsym(g_lib.h, "fa2_cpu_isa_detail");
-    if (!g_lib.abi || !g_lib.reg || !g_lib.isa) {
+    g_lib.isa_last = (isa_fn)dlsym(g_lib.h, "fa2_cpu_isa_last");
+    if (!g_lib.abi || !g_lib.reg || !g_lib.isa || !g_lib.isa_last) {
         std::printf("FAIL: missing exports\n");
         return 2;
     }
@@ -1085,8 +1119,13 @@ int main(int argc, char **argv) {
     /* every ISA path this CPU can run */
     for (const char *isa : {"avx512", "avx512-nobf16", "avx2", "portable"}) {
         setenv("KERNELHUB_CPU_ISA", isa, 1);
-        if (std::strcmp(g_lib.isa(), "unavailable") != 0) g_isas.push_back(isa);
-        else std::printf("note: ISA path %s not available on this CPU, skipped\n", isa);
+        if (std::strcmp(g_lib.isa(), "unavailable") != 0) {
+            g_isas.push_back(isa);
+            CHECK(expected_path(isa) == g_lib.isa(), "KERNELHUB_CPU_ISA=%s: fa2_cpu_isa() = %s, expected %s", isa,
+                  g_lib.isa(), expected_path(isa).c_str());
+        } else {
+            std::printf("note: ISA path %s not available on this CPU, skipped\n", isa);
+        }
     }
     unsetenv("KERNELHUB_CPU_ISA");
     std::printf("testing ISA paths:");

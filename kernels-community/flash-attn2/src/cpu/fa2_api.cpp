@@ -1,7 +1,8 @@
 /*
  * fa2_api.cpp — the CPU bundle's front end: the kernelhub ABI entry points (kh_abi_version,
  * kh_register), the "fwd" op (argument validation, ISA dispatch, scheduling on the thread pool)
- * and the diagnostic export fa2_cpu_isa(). Compiled for the baseline ISA only.
+ * and the diagnostic exports fa2_cpu_isa(), fa2_cpu_isa_last(), fa2_cpu_isa_detail(). Compiled for
+ * the baseline ISA only.
  */
 #include <algorithm>
 #include <atomic>
@@ -117,13 +118,19 @@ Selection select_isa() {
     return s;
 }
 
-const char *path_name(Path p) {
-    switch (p) {
-    case Path::kAvx512: return "avx512";
+/* The selection's name: "avx512bf16" is the AVX-512 path whose bf16 inputs run on AVX512_BF16 dot
+ * products (f32/f16 inputs run the plain avx512 kernels); the same names as the Kernels tables. */
+const char *path_name(const Selection &s) {
+    switch (s.path) {
+    case Path::kAvx512: return s.bf16 ? "avx512bf16" : "avx512";
     case Path::kAvx2: return "avx2";
     default: return "portable";
     }
 }
+
+/* The kernels the latest call from this thread dispatched to (a Kernels table's name, static
+ * storage), or "none" before any call or when the latest failed before choosing kernels. */
+thread_local const char *tl_last_path = "none";
 
 const Kernels *kernels_for(const Selection &s, int dtype) {
 #if defined(__x86_64__) || defined(_M_X64)
@@ -675,13 +682,16 @@ kh_status run(const Call &call, const Kernels *K, char *err, size_t cap) {
 }
 
 kh_status fwd_impl(const kh_attention_args *a, char *err, size_t cap) {
+    tl_last_path = "none";
     Call call;
     kh_status st = validate(a, call, err, cap);
     if (st != KH_OK) return st;
     const Selection sel = select_isa();
     if (!sel.ok) return fail(err, cap, sel.status, "%s", sel.message);
     pin_library();
-    return run(call, kernels_for(sel, call.p.dtype), err, cap);
+    const Kernels *K = kernels_for(sel, call.p.dtype);
+    tl_last_path = K->name;
+    return run(call, K, err, cap);
 }
 
 kh_status fwd(const kh_attention_args *a, char *err, size_t cap) {
@@ -742,25 +752,32 @@ KH_EXPORT kh_status kh_register(const kh_host *host, char *err, size_t err_cap) 
     }
 }
 
-/* The kernel path calls take now ("avx512", "avx2", "portable"), or "unavailable" when
- * KERNELHUB_CPU_ISA asks for one this CPU lacks (calls then fail with a message). */
+/* The kernel path calls take now: "avx512bf16" (AVX-512; bf16 inputs on AVX512_BF16 dot products),
+ * "avx512", "avx2", "portable"; or "unavailable" when KERNELHUB_CPU_ISA asks for one this CPU
+ * lacks or names none (calls then fail with a message). */
 KH_EXPORT const char *fa2_cpu_isa(void) {
     try {
         const fa2::Selection s = fa2::select_isa();
-        return s.ok ? fa2::path_name(s.path) : "unavailable";
+        return s.ok ? fa2::path_name(s) : "unavailable";
     } catch (...) {
         return "unavailable";
     }
 }
 
-/* The same with the sub-path for bf16 inputs, e.g. "avx512 (bf16: avx512-bf16 dot products)". */
+/* The kernels the latest fwd call from the calling thread actually ran: "avx512bf16" (bf16 inputs
+ * on the AVX512_BF16 path), "avx512", "avx2", "portable"; "none" before any call on this thread or
+ * when the latest call failed before choosing kernels (bad arguments, an unavailable ISA). */
+KH_EXPORT const char *fa2_cpu_isa_last(void) { return fa2::tl_last_path; }
+
+/* The same as fa2_cpu_isa with what bf16 inputs run, e.g. "avx512bf16 (bf16 inputs: AVX512_BF16 dot products)". */
 KH_EXPORT const char *fa2_cpu_isa_detail(void) {
     try {
         const fa2::Selection s = fa2::select_isa();
         if (!s.ok) return "unavailable";
         switch (s.path) {
         case fa2::Path::kAvx512:
-            return s.bf16 ? "avx512 (bf16 inputs: AVX512_BF16 dot products)" : "avx512 (bf16 inputs: widened to f32)";
+            return s.bf16 ? "avx512bf16 (bf16 inputs: AVX512_BF16 dot products; f32/f16 inputs: avx512)"
+                          : "avx512 (bf16 inputs: widened to f32)";
         case fa2::Path::kAvx2: return "avx2 (bf16 inputs: widened to f32)";
         default: return "portable (bf16 inputs: widened to f32)";
         }

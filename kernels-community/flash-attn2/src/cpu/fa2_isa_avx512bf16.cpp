@@ -210,5 +210,5 @@ struct PolBF16 {
 
 } // namespace FA2_NS
 
-const fa2::Kernels *fa2::kernels_avx512bf16() { return FA2_NS::make_table<FA2_NS::PolBF16>("avx512-bf16"); }
+const fa2::Kernels *fa2::kernels_avx512bf16() { return FA2_NS::make_table<FA2_NS::PolBF16>("avx512bf16"); }
 #endif

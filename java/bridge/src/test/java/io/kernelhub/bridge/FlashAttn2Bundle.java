@@ -28,12 +28,28 @@ final class FlashAttn2Bundle {
                 .resolve("libflash-attn2.so");
     }
 
-    /** The ISA path the bundle dispatches to, from its diagnostic export {@code fa2_cpu_isa()}. */
+    /**
+     * The ISA path the bundle's calls take now, from its diagnostic export {@code fa2_cpu_isa()}:
+     * {@code avx512bf16}, {@code avx512}, {@code avx2}, {@code portable} or {@code unavailable}.
+     */
     static String isaInUse() throws Throwable {
+        return diagnostic("fa2_cpu_isa");
+    }
+
+    /**
+     * The kernels the latest call from this thread actually ran, from {@code fa2_cpu_isa_last()}:
+     * {@code avx512bf16} (bf16 inputs on AVX512_BF16), {@code avx512}, {@code avx2}, {@code portable},
+     * or {@code none} when that call failed before choosing kernels.
+     */
+    static String kernelsLastRun() throws Throwable {
+        return diagnostic("fa2_cpu_isa_last");
+    }
+
+    private static String diagnostic(String export) throws Throwable {
         NativeLibrary lib = NativeLibrary.open(library().toAbsolutePath());
-        MemorySegment fn = lib.find("fa2_cpu_isa").orElseThrow();
+        MemorySegment fn = lib.find(export).orElseThrow(() -> new AssertionError(library() + " does not export " + export));
         MemorySegment s = (MemorySegment) Linker.nativeLinker()
                 .downcallHandle(fn, FunctionDescriptor.of(ValueLayout.ADDRESS)).invokeExact();
-        return s.reinterpret(64).getString(0);
+        return s.reinterpret(128).getString(0);
     }
 }

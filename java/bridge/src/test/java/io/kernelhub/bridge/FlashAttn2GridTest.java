@@ -2,6 +2,7 @@ package io.kernelhub.bridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.kernelhub.core.DType;
 import io.kernelhub.core.Tensor;
@@ -34,9 +35,9 @@ class FlashAttn2GridTest {
     void matchesTheReference(AttentionCase c) {
         AttentionInterface registry = FlashAttn2Bundle.registry();
         AttentionRequest r = c.request();
-        if (r.requiredFeatures().contains(AttentionFeature.STRIDED_LAST_DIM)) {
-            return; // native ops need a contiguous last dim; the grid's strided views keep it contiguous
-        }
+        // a visible skip, not a silent pass: the grid's strided views keep the last dim contiguous, so none is expected
+        assumeFalse(r.requiredFeatures().contains(AttentionFeature.STRIDED_LAST_DIM),
+                "flash-attn2's native op needs a contiguous last dim (it does not declare STRIDED_LAST_DIM): case skipped");
         AccuracyCheck.Result result = AccuracyCheck.check(r, registry.attend(ID, r));
         assertThat(result.ok()).as("%s %s: %s", c, r, result.summary()).isTrue();
     }
