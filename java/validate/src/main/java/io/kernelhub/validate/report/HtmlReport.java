@@ -22,7 +22,7 @@ public final class HtmlReport {
                 .append(Html.esc("kernelhub validate " + r.implName() + " on " + r.device())).append("</title>")
                 .append(Html.STYLE).append("</head><body>");
         h.append("<h1>").append(Html.esc(r.implName())).append(" on ").append(Html.esc(r.device())).append(": ")
-                .append(r.passed() ? "passed" : "FAILED").append("</h1>");
+                .append(r.passed() ? "passed" : r.nothingRan() ? "nothing validated" : "FAILED").append("</h1>");
         h.append(String.format(Locale.ROOT, "<p>%d cases: %d passed, %d failed, %d skipped; grid %s, dtypes %s, seed %d%s; "
                         + "%.1f s on %s, %s.</p>", r.results().size(), r.count(CaseResult.Status.PASSED),
                 r.count(CaseResult.Status.FAILED), r.count(CaseResult.Status.SKIPPED), Html.esc(r.grid()), Html.esc(r.dtypes()),

@@ -33,6 +33,7 @@ public final class JsonReport {
             c.put(s.name().toLowerCase(java.util.Locale.ROOT), r.count(s));
         }
         n.put("passed", r.passed());
+        n.put("nothing_ran", r.nothingRan());
         var arr = n.putArray("cases");
         r.results().forEach(x -> arr.add(ResultCodec.toNode(x)));
         return n;
