@@ -52,6 +52,9 @@ final class ReportCommand implements Callable<Integer> {
         spec.commandLine().getOut().printf("%s on %s: %d passed, %d failed, %d skipped%n", r.implName(), r.device(),
                 r.count(CaseResult.Status.PASSED), r.count(CaseResult.Status.FAILED), r.count(CaseResult.Status.SKIPPED));
         spec.commandLine().getOut().flush();
+        if (r.nothingRan()) {
+            throw new IllegalArgumentException(ValidateCommand.nothingRan(r)); // exit 2, as validate itself
+        }
         return r.passed() ? ExitCodes.OK : ExitCodes.CHECK_FAILED;
     }
 }

@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
         description = "Validate an attention implementation (registry name, hub id, or a kernel's build directory) on "
                 + "FlashAttention's grid, limited to what it declares, with FlashAttention's criterion (max error vs an f64 "
                 + "reference <= 2x the low-precision eager's error + 1e-5; LSE too; NaN/Inf fail; repeated runs bitwise "
-                + "identical). Exit 0 all passed, 1 failures, 2 usage or infrastructure error.")
+                + "identical). Exit 0 all passed (skips allowed, but at least one case must run), 1 failures, 2 usage or "
+                + "infrastructure error, or nothing ran (every case skipped).")
 final class ValidateCommand implements Callable<Integer> {
 
     @Spec
@@ -96,7 +97,23 @@ final class ValidateCommand implements Callable<Integer> {
                 report.count(CaseResult.Status.FAILED), report.count(CaseResult.Status.SKIPPED), report.results().size(),
                 report.grid(), report.dtypes(), report.seconds());
         out.flush();
+        if (report.nothingRan()) {
+            // usage, not an accuracy failure: the kernel was asked for nothing it declares
+            throw new IllegalArgumentException(nothingRan(report));
+        }
         return report.passed() ? ExitCodes.OK : ExitCodes.CHECK_FAILED;
+    }
+
+    /** The one-line error of a run in which no case ran: how many were skipped and the commonest reasons. */
+    static String nothingRan(ValidationReport report) {
+        int n = report.results().size();
+        if (n == 0) {
+            return "nothing was validated: the " + report.grid() + " grid has no cases for dtypes '" + report.dtypes()
+                    + "'; give --dtypes the kernel declares";
+        }
+        return "nothing was validated: all " + n + " cases were skipped, so no case ran (" + report.skipReasons(3)
+                + "); validate dtypes, head dims and features " + report.implName() + " declares (see --dtypes, --device, "
+                + "and 'kernelhub list' or the kernel's kernel.json for what it declares)";
     }
 
     static String line(CaseResult r) {

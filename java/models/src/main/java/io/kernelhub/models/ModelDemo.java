@@ -1,5 +1,6 @@
 package io.kernelhub.models;
 
+import io.kernelhub.core.DType;
 import io.kernelhub.core.attention.AttentionInterface;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,7 +14,9 @@ import java.util.function.Supplier;
 
 /**
  * Runs the tiny models under several attention implementations, switching at run time on
- * one set of weights, and reports time and agreement with {@code eager}.
+ * one set of weights, and reports time and agreement with {@code eager}: each row carries the
+ * largest |logit difference| against the same model under eager and the tolerance it is held
+ * to ({@link #logitTolerance}).
  */
 public final class ModelDemo {
 
@@ -24,7 +27,11 @@ public final class ModelDemo {
     /** Text tokens per sequence (the composite adds its image positions in front). */
     public static final int TEXT_TOKENS = 128;
 
-    private static final String REFERENCE = "eager";
+    /** The implementation every row is compared with. */
+    public static final String REFERENCE = "eager";
+
+    /** Tolerance of f32 logits: both sides accumulate in f32 or better, only summation order differs. */
+    public static final double F32_LOGIT_TOLERANCE = 1e-4;
 
     private ModelDemo() {
     }
@@ -60,18 +67,22 @@ public final class ModelDemo {
         LlamaModel llama = new LlamaModel(LlamaConfig.tiny().withAttnImplementation(REFERENCE), seed, registry);
         int[][] tokens = randomTokens(seed + 1, BATCH, TEXT_TOKENS, llama.config().vocabSize());
         Logits llamaReference = llama.forward(tokens);
+        double llamaTolerance = logitTolerance(llama.config().dtype(), llamaReference);
         for (String name : names) {
             llama.setAttnImplementation(name);
-            rows.add(measure(LLAMA, name, () -> llama.forward(tokens), llamaReference, iters));
+            rows.add(measure(LLAMA, name, () -> llama.forward(tokens), llamaReference, llamaTolerance, iters));
         }
 
         VisionTextConfig vtConfig = VisionTextConfig.tiny().withAttnImplementation(REFERENCE);
         VisionTextModel composite = new VisionTextModel(vtConfig, seed, registry);
         float[][] images = VisionTextModel.randomImages(vtConfig.vision(), BATCH, seed + 2);
         Logits compositeReference = composite.forward(images, tokens);
+        DType compositeDtype = lowest(vtConfig.vision().dtype(), vtConfig.text().dtype());
+        double compositeTolerance = logitTolerance(compositeDtype, compositeReference);
         for (String name : names) {
             composite.setAttnImplementation(name);
-            rows.add(measure(VISION_TEXT, name, () -> composite.forward(images, tokens), compositeReference, iters));
+            rows.add(measure(VISION_TEXT, name, () -> composite.forward(images, tokens), compositeReference,
+                    compositeTolerance, iters));
         }
         String visionImpl = names.getLast();
         String textImpl = names.size() > 1 ? names.getFirst() : REFERENCE;
@@ -81,9 +92,30 @@ public final class ModelDemo {
             mixed.put(VisionTextConfig.TEXT, textImpl);
             composite.setAttnImplementation(mixed);
             String label = VisionTextConfig.VISION + "=" + visionImpl + "," + VisionTextConfig.TEXT + "=" + textImpl;
-            rows.add(measure(VISION_TEXT, label, () -> composite.forward(images, tokens), compositeReference, iters));
+            rows.add(measure(VISION_TEXT, label, () -> composite.forward(images, tokens), compositeReference,
+                    compositeTolerance, iters));
         }
         return rows;
+    }
+
+    /**
+     * How far a correct implementation's logits may be from eager's on the same weights. f32:
+     * {@value #F32_LOGIT_TOLERANCE} (measured differences are about 1e-6 on logits of magnitude
+     * about 4; a wrong mask, head or position moves them by O(1)). f16/bf16, where eager rounds
+     * scores and probabilities like a framework and others need not: 8 unit roundoffs of the
+     * dtype times the largest |logit| (about 1 is measured).
+     */
+    public static double logitTolerance(DType attentionDtype, Logits reference) {
+        return switch (attentionDtype) {
+            case F32 -> F32_LOGIT_TOLERANCE;
+            case F16 -> 8 * Math.scalb(1.0, -11) * reference.maxAbs();
+            case BF16 -> 8 * Math.scalb(1.0, -8) * reference.maxAbs();
+        };
+    }
+
+    /** The dtype with the coarsest rounding of the two (bf16, then f16, then f32). */
+    private static DType lowest(DType a, DType b) {
+        return a == DType.BF16 || b == DType.BF16 ? DType.BF16 : a == DType.F16 || b == DType.F16 ? DType.F16 : DType.F32;
     }
 
     /** Untimed passes that let the JIT compile the implementation's hot loops before timing. */
@@ -94,7 +126,8 @@ public final class ModelDemo {
      * timed passes. Without a few warm-up passes the first implementation measured would pay the
      * JIT's compile time and look slower than it is.
      */
-    private static DemoRow measure(String model, String label, Supplier<Logits> forward, Logits reference, int iters) {
+    private static DemoRow measure(String model, String label, Supplier<Logits> forward, Logits reference, double tolerance,
+            int iters) {
         Logits warm = forward.get();
         double diff = warm.errorVs(reference).maxAbs();
         for (int i = 1; i < WARMUP_PASSES; i++) {
@@ -106,7 +139,7 @@ public final class ModelDemo {
             forward.get();
             millis[i] = (System.nanoTime() - t0) / 1e6;
         }
-        return new DemoRow(model, label, median(millis), diff);
+        return new DemoRow(model, label, median(millis), diff, tolerance);
     }
 
     static double median(double[] values) {

@@ -21,9 +21,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * flash-attn2's CUDA kernel source, run on kernelhub's CPU SIMT emulator
@@ -31,9 +35,9 @@ import org.junit.jupiter.api.Test;
  * in f16 and bf16 passes FlashAttention's criterion (64- and 128-row blocks, GQA packing and
  * split-KV all occur in it). And the emulator is shown to catch what only a GPU would otherwise:
  * the kernel with a missing barrier, a too-early cp.async wait, too little shared memory, or a
- * wrong split-KV combine fails the same validation. Needs the CUDA toolkit's headers (nvcc on
- * PATH or in /usr/local/cuda/bin), not a GPU: without them every test here is skipped with that
- * reason, and under CI=true fails with it.
+ * wrong split-KV combine fails the same validation, in f16 and in bf16 (the kernel's dtypes).
+ * Needs the CUDA toolkit's headers (nvcc on PATH or in /usr/local/cuda/bin), not a GPU: without
+ * them every test here is skipped with that reason, and under CI=true fails with it.
  */
 class CudaKernelOnEmulatorTest {
 
@@ -103,39 +107,54 @@ class CudaKernelOnEmulatorTest {
         assertThat(res.ok()).as("unaligned q: %s", res).isTrue();
     }
 
-    @Test
-    void aMissingBarrierFails() throws IOException {
-        ValidationReport r = validate(buildWith(Bug.MISSING_BARRIER), List.of(DType.BF16));
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = DType.class, names = {"F16", "BF16"})
+    void aMissingBarrierFails(DType dt) throws IOException {
+        ValidationReport r = validate(buildWith(Bug.MISSING_BARRIER), List.of(dt));
         assertThat(failed(r)).isNotEmpty();
         // a race needs two key blocks: cases with at most one block of keys cannot show it
         assertThat(r.results()).filteredOn(c -> c.seqK() <= 32).allSatisfy(c -> assertThat(c.status())
                 .isEqualTo(CaseResult.Status.PASSED));
     }
 
-    @Test
-    void readingAStageBeforeItsCopiesLandedFails() throws IOException {
-        ValidationReport r = validate(buildWith(Bug.EARLY_READ), List.of(DType.BF16));
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = DType.class, names = {"F16", "BF16"})
+    void readingAStageBeforeItsCopiesLandedFails(DType dt) throws IOException {
+        ValidationReport r = validate(buildWith(Bug.EARLY_READ), List.of(dt));
         assertThat(failed(r).size()).isGreaterThan(r.results().size() / 2);
     }
 
-    @Test
-    void sharedMemoryOverrunIsAFaultThatSaysWhere() throws IOException {
-        ValidationReport r = validate(buildWith(Bug.SHARED_OVERFLOW), List.of(DType.BF16));
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = DType.class, names = {"F16", "BF16"})
+    void sharedMemoryOverrunIsAFaultThatSaysWhere(DType dt) throws IOException {
+        ValidationReport r = validate(buildWith(Bug.SHARED_OVERFLOW), List.of(dt));
         assertThat(failed(r)).isNotEmpty().allSatisfy(c -> assertThat(c.message()).contains("emulated CUDA kernel fault")
                 .contains("out of bounds").contains("block (").contains("warp "));
     }
 
-    @Test
-    void aWrongSplitKvCombineFailsWhereKeysAreSplit() throws IOException {
-        ValidationReport r = validate(buildWith(Bug.SPLIT_COMBINE_UNNORMALIZED), List.of(DType.BF16));
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = DType.class, names = {"F16", "BF16"})
+    void aWrongSplitKvCombineFailsWhereKeysAreSplit(DType dt) throws IOException {
+        ValidationReport r = validate(buildWith(Bug.SPLIT_COMBINE_UNNORMALIZED), List.of(dt));
         assertThat(failed(r)).isNotEmpty();
         // fewer than 4 key blocks (of at least 32 keys) are never split
         assertThat(r.results()).filteredOn(c -> c.seqK() <= 3 * 32).allSatisfy(c -> assertThat(c.status())
                 .isEqualTo(CaseResult.Status.PASSED));
     }
 
-    /** A copy of the kernel source and its emulation bundle with the bug patched in, built. */
+    private static final Map<Bug, Path> BUILT = new ConcurrentHashMap<>();
+
+    /** A copy of the kernel source and its emulation bundle with the bug patched in, built (once per JVM). */
     static Path buildWith(Bug bug) throws IOException {
+        Path built = BUILT.get(bug);
+        if (built == null) {
+            built = build(bug);
+            BUILT.put(bug, built);
+        }
+        return built;
+    }
+
+    private static Path build(Bug bug) throws IOException {
         Path root = NativeToolchain.OUT.resolve("emulated-" + bug.name().toLowerCase(Locale.ROOT));
         BuggyKernels.deleteTree(root);
         Path repo = NativeToolchain.REPO.resolve(FA2);

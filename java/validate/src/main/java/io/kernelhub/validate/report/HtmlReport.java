@@ -22,14 +22,15 @@ public final class HtmlReport {
                 .append(Html.esc("kernelhub validate " + r.implName() + " on " + r.device())).append("</title>")
                 .append(Html.STYLE).append("</head><body>");
         h.append("<h1>").append(Html.esc(r.implName())).append(" on ").append(Html.esc(r.device())).append(": ")
-                .append(r.passed() ? "passed" : "FAILED").append("</h1>");
+                .append(r.passed() ? "passed" : r.nothingRan() ? "nothing validated" : "FAILED").append("</h1>");
         h.append(String.format(Locale.ROOT, "<p>%d cases: %d passed, %d failed, %d skipped; grid %s, dtypes %s, seed %d%s; "
                         + "%.1f s on %s, %s.</p>", r.results().size(), r.count(CaseResult.Status.PASSED),
                 r.count(CaseResult.Status.FAILED), r.count(CaseResult.Status.SKIPPED), Html.esc(r.grid()), Html.esc(r.dtypes()),
                 r.seed(), r.isolated() ? ", isolated in child JVMs" : "", r.seconds(), Html.esc(r.host()), Html.esc(r.startedAt())));
         h.append("<p>").append(Html.esc(r.description())).append("</p>");
-        h.append("<p>Criterion (FlashAttention's): max |out &minus; f64 eager| &le; 2 &times; max |low-precision eager "
-                + "&minus; f64 eager| + 1e-5, the same for LSE; NaN or Inf fail; repeated runs must be bitwise identical. "
+        h.append("<p>Criterion (FlashAttention's): max |out &minus; f64 reference| &le; 2 &times; max |low-precision "
+                + "eager &minus; f64 reference| + 1e-5, the same for LSE (required when requested); NaN or Inf fail; "
+                + "repeated runs must be bitwise identical. "
                 + "GFLOP/s = 4 &middot; head_dim &middot; heads &middot; unmasked query-key pairs / time of one call.</p>");
         h.append(Charts.img(errorChart(r), "error and tolerance per case")).append("<br>");
         h.append(Charts.img(throughputChart(r), "throughput against key length"));

@@ -25,14 +25,15 @@ public final class JsonReport {
         n.put("host", r.host());
         n.put("started_at", r.startedAt());
         n.put("seconds", r.seconds());
-        n.put("criterion", "max |out - f64 eager| <= 2 x max |low-precision eager - f64 eager| + 1e-5 (LSE likewise); "
-                + "NaN/Inf fail; repeated runs must be bitwise identical");
+        n.put("criterion", "max |out - f64 reference| <= 2 x max |low-precision eager - f64 reference| + 1e-5 (LSE "
+                + "likewise, and required when requested); NaN/Inf fail; repeated runs must be bitwise identical");
         ObjectNode c = n.putObject("counts");
         c.put("total", r.results().size());
         for (CaseResult.Status s : CaseResult.Status.values()) {
             c.put(s.name().toLowerCase(java.util.Locale.ROOT), r.count(s));
         }
         n.put("passed", r.passed());
+        n.put("nothing_ran", r.nothingRan());
         var arr = n.putArray("cases");
         r.results().forEach(x -> arr.add(ResultCodec.toNode(x)));
         return n;
