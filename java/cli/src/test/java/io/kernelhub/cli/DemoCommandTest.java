@@ -11,12 +11,11 @@ import io.kernelhub.models.DemoRow;
 import io.kernelhub.models.ModelDemo;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -155,29 +154,8 @@ class DemoCommandTest {
 
     // ---- the hub path, in a child JVM with KERNELHUB_HOME in the temporary directory --------------
 
-    record Run(int exit, String out, String err) {}
-
-    /** The checkout (for -Dkernelhub.sdk: the cmake module and the kernel template). */
-    static Path repo() {
-        Path p = Path.of("").toAbsolutePath();
-        while (p != null && !Files.isRegularFile(p.resolve("native/include/kernelhub.h"))) p = p.getParent();
-        return p;
-    }
-
-    Run kernelhub(String... args) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-modules",
-                "jdk.incubator.vector", "-Dkernelhub.sdk=" + repo(), "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().keySet().removeIf(k -> k.startsWith("KERNELHUB_"));
-        pb.environment().put("KERNELHUB_HOME", tmp.resolve("home").toString());
-        Process p = pb.start();
-        byte[] out = p.getInputStream().readAllBytes();
-        byte[] err = p.getErrorStream().readAllBytes();
-        assertThat(p.waitFor(600, TimeUnit.SECONDS)).isTrue();
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    ChildCli.Run kernelhub(String... args) throws Exception {
+        return ChildCli.run(tmp.resolve("home"), Map.of(), 600, args);
     }
 
     /**
@@ -190,7 +168,7 @@ class DemoCommandTest {
         Path kernels = tmp.resolve("kernels");
         String good = "test-demo/template";
         String wrong = "test-demo/wrong-scale";
-        Run init = kernelhub("init", good, kernels.resolve("good").toString());
+        ChildCli.Run init = kernelhub("init", good, kernels.resolve("good").toString());
         assertThat(init.exit()).as(init.err()).isZero();
         init = kernelhub("init", wrong, kernels.resolve("wrong").toString());
         assertThat(init.exit()).as(init.err()).isZero();
@@ -199,7 +177,7 @@ class DemoCommandTest {
         assertThat(code).as("the template changed: cannot patch the scale").contains("s *= p.scale;");
         Files.writeString(src, code.replace("s *= p.scale;", "s *= p.scale * 1.1f;"));
 
-        Run r = kernelhub("demo", "--kernels", kernels.toString(), "--iters", "1", "--json");
+        ChildCli.Run r = kernelhub("demo", "--kernels", kernels.toString(), "--iters", "1", "--json");
         assertThat(r.exit()).as(r.err()).isEqualTo(1);
         JsonNode j = JSON.readTree(r.out());
         assertThat(keys(j.get("rows"))).containsExactly(

@@ -7,12 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -31,37 +28,16 @@ class HubCliTest {
 
     static final String ID = "test-cli/hub-kernel";
 
-    record Run(int exit, String out, String err) {}
-
-    static Path repo() {
-        Path p = Path.of("").toAbsolutePath();
-        while (p != null && !Files.isRegularFile(p.resolve("native/include/kernelhub.h"))) p = p.getParent();
-        return p;
-    }
-
     ProcessBuilder command(Map<String, String> env, String... args) {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-modules",
-                "jdk.incubator.vector", "-Dkernelhub.sdk=" + repo(), "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().keySet().removeIf(k -> k.startsWith("KERNELHUB_"));
-        pb.environment().put("KERNELHUB_HOME", tmp.resolve("home").toString());
-        pb.environment().putAll(env);
-        return pb;
+        return ChildCli.command(tmp.resolve("home"), env, args);
     }
 
-    Run run(Map<String, String> env, String... args) throws Exception {
-        Process p = command(env, args).start();
-        var out = p.getInputStream().readAllBytes();
-        var err = p.getErrorStream().readAllBytes();
-        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    ChildCli.Run run(Map<String, String> env, String... args) throws Exception {
+        return ChildCli.run(tmp.resolve("home"), env, 300, args);
     }
 
-    Run ok(Map<String, String> env, String... args) throws Exception {
-        Run r = run(env, args);
+    ChildCli.Run ok(Map<String, String> env, String... args) throws Exception {
+        ChildCli.Run r = run(env, args);
         assertThat(r.exit()).as(String.join(" ", args) + "\n" + r.out() + r.err()).isZero();
         return r;
     }
@@ -103,7 +79,7 @@ class HubCliTest {
             assertThat(ok(http, "cache", "ls").out()).contains("1 bundle(s)");
             assertThat(ok(http, "cache", "verify").out()).startsWith("ok");
 
-            Run bad = run(http, "resolve", ID + "@^9");
+            ChildCli.Run bad = run(http, "resolve", ID + "@^9");
             assertThat(bad.exit()).isEqualTo(2);
             // (the JVM's incubator-module notice is dropped by ./kernelhub; this test runs the JVM directly)
             assertThat(bad.err().lines().filter(l -> !l.isBlank() && !l.contains("Using incubator modules")).toList())
