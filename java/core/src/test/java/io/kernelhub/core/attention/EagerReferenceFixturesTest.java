@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kernelhub.core.DType;
 import io.kernelhub.core.Tensor;
+import io.kernelhub.core.attention.check.F64Reference;
 import io.kernelhub.core.attention.eager.EagerAttention;
 import io.kernelhub.core.attention.sdpa.ScalarTileKernels;
 import io.kernelhub.core.attention.sdpa.SdpaAttention;
@@ -57,6 +58,9 @@ class EagerReferenceFixturesTest {
      */
     static final double F64_EAGER_BOUND = 1e-6;
 
+    /** Two f64 computations that differ only in summation order (AccuracyCheck's F64Reference vs NumPy). */
+    static final double F64_REFERENCE_BOUND = 1e-12;
+
     private static final AttentionFunction EAGER = EagerAttention.implementation().function();
     private static final AttentionFunction EAGER_F64 = new EagerAttention(EagerAttention.Precision.F64);
     private static final Map<String, AttentionFunction> SDPA = Map.of(
@@ -89,6 +93,17 @@ class EagerReferenceFixturesTest {
     @MethodSource("fixtures")
     void f64EagerMatchesTheFixtureToF32Rounding(ReferenceFixture f) {
         assertMatches("eager f64", f, EAGER_F64.forward(withF32Outputs(f.request())), F64_EAGER_BOUND);
+    }
+
+    /** The reference every validation is judged against (AccuracyCheck) is itself checked from outside. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fixtures")
+    void theAccuracyChecksF64ReferenceMatchesTheFixture(ReferenceFixture f) {
+        F64Reference.Values ref = F64Reference.compute(f.request());
+        assertThat(maxAbs(ref.out(), f.doubles("out"))).as("F64Reference on %s: max |out - fixture|", f)
+                .isLessThanOrEqualTo(F64_REFERENCE_BOUND);
+        assertThat(maxAbs(ref.lse(), f.doubles("lse"))).as("F64Reference on %s: max |lse - fixture|", f)
+                .isLessThanOrEqualTo(F64_REFERENCE_BOUND);
     }
 
     @ParameterizedTest(name = "{0}")
