@@ -55,7 +55,7 @@ class CiScriptsTest {
         List<String> cmd = new ArrayList<>(List.of("/bin/bash", "-c", script, "bash"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.directory(repoRoot().toFile());
+        pb.directory(ChildCli.repo().toFile());
         pb.environment().clear();
         pb.environment().put("PATH", bin.toString());
         pb.environment().put("JAVA_HOME", tmp.resolve("jdk-25").toString());
@@ -161,14 +161,5 @@ class CiScriptsTest {
         Result none = testCount(1);
         assertThat(none.exit()).isEqualTo(1);
         assertThat(none.out()).contains("0 test classes, 0 tests, 0 ran");
-    }
-
-    private static Path repoRoot() {
-        Path p = Path.of("").toAbsolutePath();
-        while (p != null && !Files.isRegularFile(p.resolve("scripts/ci-tools.sh"))) {
-            p = p.getParent();
-        }
-        assertThat(p).as("scripts/ci-tools.sh above " + Path.of("").toAbsolutePath()).isNotNull();
-        return p;
     }
 }

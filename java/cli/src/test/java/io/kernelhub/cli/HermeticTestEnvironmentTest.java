@@ -39,7 +39,7 @@ class HermeticTestEnvironmentTest {
 
     @Test
     void thePomRemovesEverySettingKernelhubReads() throws Exception {
-        Path pom = repoRoot().resolve("pom.xml");
+        Path pom = ChildCli.repo().resolve("pom.xml");
         Matcher block = Pattern.compile("<excludedEnvironmentVariables>(.*?)</excludedEnvironmentVariables>", Pattern.DOTALL)
                 .matcher(Files.readString(pom));
         assertThat(block.find()).as("surefire's excludedEnvironmentVariables in " + pom).isTrue();
@@ -51,14 +51,5 @@ class HermeticTestEnvironmentTest {
         List<String> expected = new ArrayList<>(EnvSettings.KNOWN);
         expected.remove(EnvSettings.HOME);
         assertThat(excluded).containsAll(expected);
-    }
-
-    private static Path repoRoot() {
-        Path p = Path.of("").toAbsolutePath();
-        while (p != null && !Files.isRegularFile(p.resolve("native/include/kernelhub.h"))) {
-            p = p.getParent();
-        }
-        assertThat(p).as("repository root above " + Path.of("").toAbsolutePath()).isNotNull();
-        return p;
     }
 }
