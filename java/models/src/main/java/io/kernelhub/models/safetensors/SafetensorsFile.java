@@ -177,7 +177,13 @@ public final class SafetensorsFile implements TensorSource {
                 }
                 String name = p.currentName();
                 p.nextToken();
-                JsonNode value = Json.MAPPER.readTree(p);
+                JsonNode value;
+                try {
+                    value = Json.MAPPER.readTree(p);
+                } catch (JsonProcessingException e) {
+                    throw new CheckpointException(file, name, "its header entry is not valid JSON (" + Json.describe(e)
+                            + ")", CheckpointException.DAMAGED, e);
+                }
                 if (!seen.add(name)) {
                     throw new CheckpointException(file, name, "appears twice in the header", CheckpointException.DAMAGED);
                 }
