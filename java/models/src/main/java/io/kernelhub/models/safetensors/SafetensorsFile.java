@@ -52,7 +52,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * file and, where there is one, the tensor. Tensors of dtypes kernelhub does not compute with
  * (I64, F64, ...) do not fail the open; reading them as numbers does ({@link TensorInfo#coreDType}).
  * Thread-safe; {@link #close} unmaps, after which {@link #slice} and the views it handed out
- * throw {@link IllegalStateException}.
+ * throw {@link IllegalStateException}. The file must not be truncated while it is mapped: the
+ * operating system then faults on the missing pages and the JVM throws {@link InternalError}.
  */
 public final class SafetensorsFile implements TensorSource {
 

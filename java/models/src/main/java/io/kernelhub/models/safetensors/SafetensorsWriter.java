@@ -76,8 +76,8 @@ public final class SafetensorsWriter {
             throw new IllegalArgumentException("tensor '" + name + "': shape " + Arrays.toString(shape) + " holds "
                     + numel + " elements but " + values.length + " values were given");
         }
-        MemorySegment data = Arena.ofAuto().allocate(Math.max(1, numel * dtype.byteSize()), 8)
-                .asSlice(0, numel * dtype.byteSize());
+        long bytes = Math.multiplyExact(numel, dtype.byteSize());
+        MemorySegment data = Arena.ofAuto().allocate(Math.max(1, bytes), 8).asSlice(0, bytes);
         Elements.write(values, 0, values.length, dtype, data, 0);
         return put(new Entry(name, SafetensorsDType.of(dtype), shape.clone(), data));
     }
