@@ -22,9 +22,13 @@ echo "test-count: ${#reports[@]} test classes, $tests tests, $ran ran, $skipped 
 if (( skipped > 0 )); then
   echo "test-count: skipped tests and why:"
   for r in "${reports[@]}"; do
-    # <testcase name=".." classname=".."> followed by <skipped message=".."/>
+    # <testcase name=".." classname=".."> then <skipped message=".."/> (JUnit's assumptions) or
+    # <skipped type=".."><![CDATA[SomeException: <newline> reason ...]]> (AssertJ's: the reason is in the body)
     awk '/<testcase /{match($0,/name="[^"]*"/); n=substr($0,RSTART+6,RLENGTH-7); match($0,/classname="[^"]*"/); c=substr($0,RSTART+11,RLENGTH-12)}
-         /<skipped/{m=""; if (match($0,/message="[^"]*"/)) m=substr($0,RSTART+9,RLENGTH-10); print "  " c "." n ": " m}' "$r"
+         want && NF {print "  " c "." n ": " substr($0,1,200); want=0; next}
+         /<skipped/{m=""; if (match($0,/message="[^"]*"/)) m=substr($0,RSTART+9,RLENGTH-10)
+                    else if (match($0,/CDATA\[[^:]*: */)) m=substr($0,RSTART+RLENGTH)
+                    if (m == "") want=1; else print "  " c "." n ": " m}' "$r"
   done
 fi
 if (( ran < floor )); then

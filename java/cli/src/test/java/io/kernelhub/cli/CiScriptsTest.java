@@ -152,6 +152,26 @@ class CiScriptsTest {
     }
 
     @Test
+    void testCountFindsTheReasonOfAnAssertjAssumptionInTheBody() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("tree/java/models/target/surefire-reports"));
+        Files.writeString(dir.resolve("TEST-c.CTest.xml"), """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <testsuite name="c.CTest" time="0.1" tests="2" errors="0" skipped="1" failures="0">
+                  <testcase name="asRoot" classname="c.CTest" time="0.0">
+                    <skipped type="org.opentest4j.TestAbortedException"><![CDATA[org.opentest4j.TestAbortedException:\s
+                assumption was not met due to: [not root]\s
+                Expecting value to be false but was true
+                ]]></skipped>
+                  </testcase>
+                  <testcase name="fine" classname="c.CTest" time="0.0"/>
+                </testsuite>
+                """);
+        Result r = testCount(1);
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("c.CTest.asRoot: assumption was not met due to: [not root]");
+    }
+
+    @Test
     void testCountFailsBelowTheFloorAndWhenNothingRan() throws Exception {
         report("core", "a.ATest", 10, 0, null);
         Result r = testCount(11);
