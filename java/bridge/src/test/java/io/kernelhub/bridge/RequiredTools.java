@@ -1,6 +1,6 @@
 package io.kernelhub.bridge;
 
-import java.io.File;
+import io.kernelhub.bridge.authoring.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -110,22 +110,9 @@ public final class RequiredTools {
         return n;
     }
 
-    /** An executable on PATH. */
+    /** An executable on PATH, found as kernel builds find cmake. */
     public static Optional<Path> onPath(String exe) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return Optional.empty();
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            if (dir.isEmpty()) {
-                continue;
-            }
-            Path p = Path.of(dir, exe);
-            if (Files.isExecutable(p)) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
+        return Tools.find(exe).map(Path::of);
     }
 
     private static final Pattern RELEASE = Pattern.compile("release (\\d+)\\.(\\d+)");

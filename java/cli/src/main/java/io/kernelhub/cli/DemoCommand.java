@@ -98,13 +98,13 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         log.flush();
+        String failure = failure(rows);
         if (json) {
-            Json.print(out, toJson(rows));
+            Json.print(out, toJson(rows, failure == null));
         } else {
             printTable(out, rows);
         }
         out.flush();
-        String failure = failure(rows);
         if (failure != null) {
             PrintWriter err = spec.commandLine().getErr();
             err.println(failure);
@@ -127,11 +127,11 @@ final class DemoCommand implements Callable<Integer> {
                 + String.join("; ", bad);
     }
 
-    private ObjectNode toJson(List<DemoRow> rows) {
+    private ObjectNode toJson(List<DemoRow> rows, boolean ok) {
         ObjectNode root = Json.object();
         root.put("seed", seed);
         root.put("iters", iters);
-        root.put("ok", failure(rows) == null);
+        root.put("ok", ok);
         ArrayNode a = root.putArray("rows");
         for (DemoRow r : rows) {
             ObjectNode n = a.addObject();

@@ -35,6 +35,18 @@ public enum DType {
         return byteSize;
     }
 
+    /**
+     * The unit roundoff u of rounding to this dtype (half its machine epsilon: 2^-24, 2^-11,
+     * 2^-8): the largest relative error of one {@link #round} of a normal value.
+     */
+    public double unitRoundoff() {
+        return switch (this) {
+            case F32 -> Math.scalb(1.0, -24);
+            case F16 -> Math.scalb(1.0, -11);
+            case BF16 -> Math.scalb(1.0, -8);
+        };
+    }
+
     /** Parses {@code f32|f16|bf16} (also float32/float16/bfloat16), case-insensitively. */
     public static DType parse(String text) {
         String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.math.BigDecimal;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class DTypeTest {
 
@@ -104,5 +106,13 @@ class DTypeTest {
         assertThatThrownBy(() -> Device.parse("tpu")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cpu, cuda or cuda:N");
         assertThatThrownBy(() -> Device.parse("cuda:x")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void unitRoundoffIsHalfTheSpacingAboveOne(DType dt) {
+        double u = dt.unitRoundoff();
+        assertThat(dt.round(1.0 + 0.9 * u)).isEqualTo(1f);
+        assertThat((double) dt.round(1.0 + 1.1 * u)).isEqualTo(1.0 + 2 * u);
     }
 }

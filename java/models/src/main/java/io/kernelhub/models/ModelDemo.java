@@ -106,16 +106,12 @@ public final class ModelDemo {
      * dtype times the largest |logit| (about 1 is measured).
      */
     public static double logitTolerance(DType attentionDtype, Logits reference) {
-        return switch (attentionDtype) {
-            case F32 -> F32_LOGIT_TOLERANCE;
-            case F16 -> 8 * Math.scalb(1.0, -11) * reference.maxAbs();
-            case BF16 -> 8 * Math.scalb(1.0, -8) * reference.maxAbs();
-        };
+        return attentionDtype == DType.F32 ? F32_LOGIT_TOLERANCE : 8 * attentionDtype.unitRoundoff() * reference.maxAbs();
     }
 
-    /** The dtype with the coarsest rounding of the two (bf16, then f16, then f32). */
+    /** The dtype with the coarsest rounding of the two. */
     private static DType lowest(DType a, DType b) {
-        return a == DType.BF16 || b == DType.BF16 ? DType.BF16 : a == DType.F16 || b == DType.F16 ? DType.F16 : DType.F32;
+        return a.unitRoundoff() >= b.unitRoundoff() ? a : b;
     }
 
     /** Untimed passes that let the JIT compile the implementation's hot loops before timing. */

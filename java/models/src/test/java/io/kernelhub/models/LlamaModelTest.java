@@ -44,7 +44,7 @@ class LlamaModelTest {
         Logits sdpa = model.forward(TOKENS);
 
         assertThat(eager.maxAbs()).as("logits are O(1)").isBetween(1f, 20f);
-        assertThat(sdpa.errorVs(eager).maxAbs()).isLessThan(Tolerances.logits(dtype, eager));
+        assertThat(sdpa.errorVs(eager).maxAbs()).isLessThan(ModelDemo.logitTolerance(dtype, eager));
     }
 
     /** Reduced precision only touches attention: both implementations stay near the f32 model. */
@@ -56,7 +56,7 @@ class LlamaModelTest {
         for (String name : new String[] {"eager", "sdpa"}) {
             half.setAttnImplementation(name);
             assertThat(half.forward(TOKENS).errorVs(f32).maxAbs()).as(name)
-                    .isLessThan(Tolerances.logits(dtype, f32));
+                    .isLessThan(ModelDemo.logitTolerance(dtype, f32));
         }
     }
 

@@ -66,8 +66,8 @@ class VisionTextModelTest {
         Logits mixed = m.forward(IMAGES, TOKENS);
 
         assertThat(eager.maxAbs()).isBetween(1f, 20f);
-        assertThat(sdpa.errorVs(eager).maxAbs()).isLessThan(Tolerances.logits(dtype, eager));
-        assertThat(mixed.errorVs(eager).maxAbs()).isLessThan(Tolerances.logits(dtype, eager));
+        assertThat(sdpa.errorVs(eager).maxAbs()).isLessThan(ModelDemo.logitTolerance(dtype, eager));
+        assertThat(mixed.errorVs(eager).maxAbs()).isLessThan(ModelDemo.logitTolerance(dtype, eager));
     }
 
     @Test

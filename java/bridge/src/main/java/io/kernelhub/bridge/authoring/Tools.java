@@ -5,12 +5,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** Finds build tools on PATH. */
-final class Tools {
+/** Finds build tools on PATH (public for the tests that must say which tool they miss). */
+public final class Tools {
     private Tools() {
     }
 
-    static Optional<String> find(String name) {
+    public static Optional<String> find(String name) {
         String path = System.getenv("PATH");
         if (path == null) {
             return Optional.empty();

@@ -63,16 +63,11 @@ public final class HfModelConfigs {
     public static GenerationDefaults readGenerationDefaults(Path dir) {
         Path gen = dir.resolve(GENERATION_CONFIG);
         ObjectNode g = readObject(gen, false);
-        Path cfgFile = dir.resolve(CONFIG);
-        ObjectNode cfg = readObject(cfgFile, false);
-        // generation_config.json wins; config.json is where older checkpoints keep the ids
-        Path idsFile = g != null && g.has("eos_token_id") ? gen : cfgFile;
-        ObjectNode ids = g != null && g.has("eos_token_id") ? g : cfg;
-        Integer bos = optionalId(g != null && g.has("bos_token_id") ? gen : cfgFile,
-                g != null && g.has("bos_token_id") ? g : cfg, "bos_token_id");
-        Integer pad = optionalId(g != null && g.has("pad_token_id") ? gen : cfgFile,
-                g != null && g.has("pad_token_id") ? g : cfg, "pad_token_id");
-        List<Integer> eos = eosIds(idsFile, ids);
+        JsonFile generation = new JsonFile(gen, g);
+        JsonFile config = new JsonFile(dir.resolve(CONFIG), readObject(dir.resolve(CONFIG), false));
+        Integer bos = optionalId(tokenSource(generation, config, "bos_token_id"), "bos_token_id");
+        Integer pad = optionalId(tokenSource(generation, config, "pad_token_id"), "pad_token_id");
+        List<Integer> eos = eosIds(tokenSource(generation, config, "eos_token_id"));
         if (g == null) {
             return new GenerationDefaults(bos, eos, pad, false, GenerationDefaults.TEMPERATURE, GenerationDefaults.TOP_K,
                     GenerationDefaults.TOP_P, GenerationDefaults.REPETITION_PENALTY, null);
@@ -172,27 +167,32 @@ public final class HfModelConfigs {
         };
     }
 
-    private static List<Integer> eosIds(Path file, ObjectNode o) {
-        if (o == null || !o.hasNonNull("eos_token_id")) {
+    /** A parsed JSON file (null node: the file does not exist) and its path, for messages. */
+    private record JsonFile(Path path, ObjectNode node) {
+        boolean hasNonNull(String field) {
+            return node != null && node.hasNonNull(field);
+        }
+    }
+
+    /** generation_config.json wins when it has the field; config.json is where older checkpoints keep the ids. */
+    private static JsonFile tokenSource(JsonFile generation, JsonFile config, String field) {
+        return generation.node() != null && generation.node().has(field) ? generation : config;
+    }
+
+    private static List<Integer> eosIds(JsonFile f) {
+        if (!f.hasNonNull("eos_token_id")) {
             return List.of();
         }
-        JsonNode n = o.get("eos_token_id");
+        JsonNode n = f.node().get("eos_token_id");
         List<Integer> ids = new ArrayList<>();
-        if (n.isArray()) {
-            for (JsonNode e : n) {
-                ids.add(tokenId(file, "eos_token_id", e));
-            }
-        } else {
-            ids.add(tokenId(file, "eos_token_id", n));
+        for (JsonNode e : n.isArray() ? n : List.of(n)) {
+            ids.add(tokenId(f.path(), "eos_token_id", e));
         }
         return ids;
     }
 
-    private static Integer optionalId(Path file, ObjectNode o, String field) {
-        if (o == null || !o.hasNonNull(field)) {
-            return null;
-        }
-        return tokenId(file, field, o.get(field));
+    private static Integer optionalId(JsonFile f, String field) {
+        return f.hasNonNull(field) ? tokenId(f.path(), field, f.node().get(field)) : null;
     }
 
     private static int tokenId(Path file, String field, JsonNode n) {

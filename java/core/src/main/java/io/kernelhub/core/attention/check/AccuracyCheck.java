@@ -174,12 +174,8 @@ public final class AccuracyCheck {
      * score by a relative u moves its softmax weight by about u |s|, hence the score term.
      */
     static double yardstickBound(DType dt, double scale, double maxAbsScore, int seqK, int headDim) {
-        double u = switch (dt) {
-            case F32 -> 0;
-            case F16 -> Math.scalb(1.0, -11);
-            case BF16 -> Math.scalb(1.0, -8);
-        };
-        u += Math.scalb(1.0, -24) * (1 + Math.sqrt((double) seqK + headDim));
+        double u = dt == DType.F32 ? 0 : dt.unitRoundoff(); // f32's own share is the sum term below
+        u += DType.F32.unitRoundoff() * (1 + Math.sqrt((double) seqK + headDim));
         return YARDSTICK_FACTOR * u * scale * (1 + maxAbsScore) + SLACK;
     }
 
