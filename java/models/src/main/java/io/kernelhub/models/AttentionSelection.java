@@ -15,10 +15,10 @@ import java.util.stream.Collectors;
  * model's registry. The selection is one immutable map swapped atomically, so readers need no
  * lock and a failed switch changes nothing.
  */
-final class AttentionSelection {
+public final class AttentionSelection {
 
     /** The sub-config key that addresses every backbone at once. */
-    static final String ALL = "";
+    public static final String ALL = "";
 
     private final AttentionInterface registry;
     private final Map<String, AttentionSpec> backbones;
@@ -28,7 +28,7 @@ final class AttentionSelection {
      * @param backbones backbone key -> its attention shape, in report order
      * @param initial   backbone key -> implementation name from the configs
      */
-    AttentionSelection(AttentionInterface registry, Map<String, AttentionSpec> backbones, Map<String, String> initial) {
+    public AttentionSelection(AttentionInterface registry, Map<String, AttentionSpec> backbones, Map<String, String> initial) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.backbones = Collections.unmodifiableMap(new LinkedHashMap<>(backbones));
         Map<String, String> start = new LinkedHashMap<>();
@@ -41,18 +41,18 @@ final class AttentionSelection {
     }
 
     /** The current choice per backbone (an immutable snapshot). */
-    Map<String, String> current() {
+    public Map<String, String> current() {
         return current;
     }
 
-    synchronized void setAll(String name) {
+    public synchronized void setAll(String name) {
         Map<String, String> only = new LinkedHashMap<>();
         only.put(ALL, name); // a HashMap, so a null name reaches the registry's clear message
         set(only);
     }
 
     /** Applies {@code ""} to all backbones, then the named keys; validates everything before committing. */
-    synchronized void set(Map<String, String> bySubConfig) {
+    public synchronized void set(Map<String, String> bySubConfig) {
         Objects.requireNonNull(bySubConfig, "attention selection map");
         for (String key : bySubConfig.keySet()) {
             if (!ALL.equals(key) && !backbones.containsKey(key)) {
@@ -78,7 +78,7 @@ final class AttentionSelection {
      * The function a backbone calls for one forward pass. Resolving per pass (a map lookup)
      * means a re-registration under the same name takes effect on the next pass.
      */
-    AttentionFunction function(Map<String, String> snapshot, String key) {
+    public AttentionFunction function(Map<String, String> snapshot, String key) {
         return registry.get(snapshot.get(key)).function();
     }
 

@@ -1,0 +1,41 @@
+package io.kernelhub.models.compute;
+
+import java.util.Locale;
+
+/**
+ * Picks the matmul provider once per JVM, like sdpa's tile kernels: the Vector API one when the
+ * incubator module is enabled and vectors are at least 256 bits, else the scalar one. The
+ * property {@value #PROPERTY} ({@code scalar} or {@code vector}) forces a choice.
+ */
+final class MatMulKernelsSelector {
+
+    static final String PROPERTY = "kernelhub.models.kernels";
+    static final MatMulKernels SELECTED;
+
+    static {
+        String forced = System.getProperty(PROPERTY, "").trim().toLowerCase(Locale.ROOT);
+        String why = forced.equals("scalar") ? "forced scalar" : vectorUnavailableReason();
+        if (why == null) {
+            SELECTED = new VectorMatMulKernels();
+        } else if (forced.equals("vector")) {
+            throw new IllegalStateException("-D" + PROPERTY + "=vector was requested but " + why);
+        } else {
+            SELECTED = new ScalarMatMulKernels();
+        }
+    }
+
+    private MatMulKernelsSelector() {
+    }
+
+    private static String vectorUnavailableReason() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return "the jdk.incubator.vector module is not enabled";
+        }
+        try {
+            int bits = VectorMatMulKernels.preferredBits();
+            return bits >= 256 ? null : "the CPU's preferred vector size is " + bits + " bits";
+        } catch (LinkageError e) {
+            return "the Vector API failed to load: " + e;
+        }
+    }
+}
