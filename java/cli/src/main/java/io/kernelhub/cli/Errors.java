@@ -1,6 +1,7 @@
 package io.kernelhub.cli;
 
 import io.kernelhub.core.attention.KernelResolutionException;
+import io.kernelhub.models.safetensors.CheckpointException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -28,7 +29,8 @@ final class Errors {
         if (ex instanceof ParameterException pe) {
             return onParameterException(pe, parseResult == null ? new String[0] : parseResult.originalArgs().toArray(new String[0]));
         }
-        if (ex instanceof IllegalArgumentException || ex instanceof KernelResolutionException) {
+        if (ex instanceof IllegalArgumentException || ex instanceof KernelResolutionException
+                || ex instanceof CheckpointException) {
             line(err, message(ex));
             return ExitCodes.USAGE;
         }
