@@ -6,16 +6,15 @@ import io.kernelhub.core.DType;
 import io.kernelhub.models.AutoModel;
 import io.kernelhub.models.CausalLM;
 import io.kernelhub.models.ModelOptions;
+import io.kernelhub.models.reference.LlamaFixtures;
 import io.kernelhub.models.reference.LlamaReference;
 import io.kernelhub.models.reference.LogitsCriterion;
 import io.kernelhub.models.reference.Precision;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -28,19 +27,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class LlamaVersusReferenceTest {
 
-    static Path fixture(String name) {
-        try {
-            Path index = Path.of(Objects.requireNonNull(
-                    LlamaVersusReferenceTest.class.getResource("/llama-fixtures/index.txt")).toURI());
-            return index.getParent().resolve(name);
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     static Stream<Arguments> cases() {
         List<Arguments> all = new ArrayList<>();
-        for (String c : List.of("plain", "llama3-bias-tied", "head-dim-mqa")) {
+        for (String c : LlamaFixtures.CASES) {
             for (DType d : DType.values()) {
                 for (String impl : List.of("eager", "sdpa")) {
                     all.add(Arguments.of(c, d, impl));
@@ -74,7 +63,7 @@ class LlamaVersusReferenceTest {
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("cases")
     void logitsMeetFlashAttentionsCriterion(String name, DType dtype, String impl) throws IOException {
-        Path dir = fixture(name);
+        Path dir = LlamaFixtures.dir(name);
         assertThat(Files.isDirectory(dir)).isTrue();
         LlamaReference ref = LlamaReference.open(dir);
         double[][] f64 = ref.logits(TOKENS);

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /** Hand-built safetensors bytes and checks that nothing of a file stays mapped or open. */
-final class SafetensorsTestFiles {
+public final class SafetensorsTestFiles {
 
     private SafetensorsTestFiles() {
     }
@@ -107,7 +107,7 @@ final class SafetensorsTestFiles {
     }
 
     /** Nothing of these files is mapped or open: on Linux this reads the kernel's own tables. */
-    static void assertReleased(Path... files) {
+    public static void assertReleased(Path... files) {
         for (Path f : files) {
             if (procAvailable()) {
                 assertThat(mappingsOf(f)).as("mappings of %s", f).isEmpty();
