@@ -25,6 +25,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -49,14 +55,59 @@ import java.util.stream.Stream;
  * <p>Every file is written to a temporary file beside it and renamed into place, so a reader
  * never sees half a file (the directory as a whole is replaced file by file). Values are copied
  * when they are added. Write failures throw {@link UncheckedIOException} naming the file.
+ *
+ * <p>A checkpoint larger than memory is written from {@link #addGenerated generated} tensors:
+ * only their shape is held, and their values are produced block by block while the file is
+ * written, on several threads, so memory use stays a few blocks per thread whatever the model's
+ * size.
  */
 public final class SafetensorsWriter {
 
     private static final Pattern SHARD_NAME = Pattern.compile("model-\\d{5}-of-\\d{5}\\.safetensors");
     private static final int WRITE_CHUNK = 1 << 30;
+    /** Elements per block of a generated tensor: 4 MiB of floats per writing thread. */
+    static final int GENERATE_BLOCK = 1 << 20;
 
-    /** One tensor to write: its little-endian bytes, owned by this writer. */
-    private record Entry(String name, SafetensorsDType dtype, long[] shape, MemorySegment data) {
+    /**
+     * The values of a tensor produced on demand ({@link #addGenerated}), so that they never all
+     * exist at once.
+     */
+    @FunctionalInterface
+    public interface ValueSource {
+        /**
+         * Writes the values at row-major indices {@code [from, from + count)} into {@code out[0 .. count)}.
+         * Called from several threads at once for disjoint ranges, in no particular order, so the
+         * values must depend on the index alone.
+         */
+        void fill(long from, float[] out, int count);
+    }
+
+    /** Where a tensor's bytes come from. */
+    private sealed interface Payload {
+        long byteSize();
+    }
+
+    /** Little-endian bytes owned by this writer. */
+    private record Bytes(MemorySegment data) implements Payload {
+        @Override
+        public long byteSize() {
+            return data.byteSize();
+        }
+    }
+
+    /** {@code count} values produced while writing, rounded to {@code type}. */
+    private record Generated(DType type, long count, ValueSource values) implements Payload {
+        @Override
+        public long byteSize() {
+            return count * type.byteSize();
+        }
+    }
+
+    /** One tensor to write. */
+    private record Entry(String name, SafetensorsDType dtype, long[] shape, Payload payload) {
+        long byteSize() {
+            return payload.byteSize();
+        }
     }
 
     private final Map<String, String> metadata = new LinkedHashMap<>();
@@ -79,7 +130,20 @@ public final class SafetensorsWriter {
         long bytes = Math.multiplyExact(numel, dtype.byteSize());
         MemorySegment data = Arena.ofAuto().allocate(Math.max(1, bytes), 8).asSlice(0, bytes);
         Elements.write(values, 0, values.length, dtype, data, 0);
-        return put(new Entry(name, SafetensorsDType.of(dtype), shape.clone(), data));
+        return put(new Entry(name, SafetensorsDType.of(dtype), shape.clone(), new Bytes(data)));
+    }
+
+    /**
+     * Adds a tensor whose values {@code values} produces while the file is written, rounded to
+     * {@code dtype} (nearest-even); nothing but the shape is held until then. The source is
+     * called again for every file that is written.
+     */
+    public SafetensorsWriter addGenerated(String name, DType dtype, ValueSource values, long... shape) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(values, "values");
+        long numel = numel(name, shape);
+        Math.multiplyExact(numel, dtype.byteSize());
+        return put(new Entry(name, SafetensorsDType.of(dtype), shape.clone(), new Generated(dtype, numel, values)));
     }
 
     /** Adds a CPU tensor (any strides) in its own dtype. */
@@ -103,7 +167,7 @@ public final class SafetensorsWriter {
         }
         MemorySegment data = Arena.ofAuto().allocate(Math.max(1, expected), 8).asSlice(0, expected);
         MemorySegment.copy(bytes, 0, data, 0, expected);
-        return put(new Entry(name, dtype, shape.clone(), data));
+        return put(new Entry(name, dtype, shape.clone(), new Bytes(data)));
     }
 
     private static long numel(String name, long[] shape) {
@@ -135,7 +199,7 @@ public final class SafetensorsWriter {
 
     /** Bytes of tensor data (what an index calls {@code total_size}). */
     public long dataBytes() {
-        return entries.values().stream().mapToLong(e -> e.data().byteSize()).sum();
+        return entries.values().stream().mapToLong(Entry::byteSize).sum();
     }
 
     // ---- single file ---------------------------------------------------------------------------
@@ -155,13 +219,83 @@ public final class SafetensorsWriter {
             ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
             writeFully(channel, prefix);
             writeFully(channel, ByteBuffer.wrap(header));
+            long offset = 8L + header.length;
+            List<Block> generated = new ArrayList<>();
             for (Entry e : ordered) {
-                for (long at = 0; at < e.data().byteSize(); at += WRITE_CHUNK) {
-                    long len = Math.min(WRITE_CHUNK, e.data().byteSize() - at);
-                    writeFully(channel, e.data().asSlice(at, len).asByteBuffer());
+                switch (e.payload()) {
+                    case Bytes b -> {
+                        for (long at = 0; at < b.byteSize(); at += WRITE_CHUNK) {
+                            long len = Math.min(WRITE_CHUNK, b.byteSize() - at);
+                            writeFully(channel, b.data().asSlice(at, len).asByteBuffer(), offset + at);
+                        }
+                    }
+                    case Generated g -> {
+                        for (long from = 0; from < g.count(); from += GENERATE_BLOCK) {
+                            int count = (int) Math.min(GENERATE_BLOCK, g.count() - from);
+                            generated.add(new Block(g, from, count, offset + from * g.type().byteSize()));
+                        }
+                    }
                 }
+                offset += e.byteSize();
             }
+            writeBlocks(channel, generated);
         });
+    }
+
+    /** {@code count} values of a generated tensor starting at element {@code from}, and where they go in the file. */
+    private record Block(Generated tensor, long from, int count, long filePosition) {
+    }
+
+    /**
+     * Produces and writes generated blocks on up to one thread per core, each with its own
+     * buffers; positional writes let them finish in any order.
+     */
+    private static void writeBlocks(FileChannel channel, List<Block> blocks) throws IOException {
+        if (blocks.isEmpty()) {
+            return;
+        }
+        int threads = Math.min(blocks.size(), Runtime.getRuntime().availableProcessors());
+        AtomicInteger next = new AtomicInteger();
+        AtomicBoolean failed = new AtomicBoolean();
+        List<Future<?>> workers = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads, Thread.ofPlatform().daemon()
+                .name("safetensors-writer-", 0).factory())) {
+            for (int t = 0; t < threads; t++) {
+                workers.add(pool.submit(() -> {
+                    float[] values = new float[GENERATE_BLOCK];
+                    ByteBuffer bytes = ByteBuffer.allocateDirect(GENERATE_BLOCK * Float.BYTES);
+                    MemorySegment out = MemorySegment.ofBuffer(bytes);
+                    for (int i = next.getAndIncrement(); i < blocks.size() && !failed.get(); i = next.getAndIncrement()) {
+                        Block b = blocks.get(i);
+                        try {
+                            b.tensor().values().fill(b.from(), values, b.count());
+                            Elements.write(values, 0, b.count(), b.tensor().type(), out, 0);
+                            writeFully(channel, bytes.clear().limit(b.count() * b.tensor().type().byteSize()),
+                                    b.filePosition());
+                        } catch (IOException | RuntimeException | Error e) {
+                            failed.set(true);
+                            throw e;
+                        }
+                    }
+                    return null;
+                }));
+            }
+        }
+        for (Future<?> w : workers) {
+            try {
+                w.get();
+            } catch (ExecutionException e) {
+                switch (e.getCause()) {
+                    case IOException io -> throw io;
+                    case RuntimeException re -> throw re;
+                    case Error err -> throw err;
+                    default -> throw new IllegalStateException(e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while writing", e);
+            }
+        }
     }
 
     /** The header as serde_json writes it (compact), padded with spaces to a multiple of 8 bytes. */
@@ -181,7 +315,7 @@ public final class SafetensorsWriter {
             if (json.length() > 1) {
                 json.append(',');
             }
-            long end = offset + e.data().byteSize();
+            long end = offset + e.byteSize();
             json.append(jsonString(e.name(), false)).append(":{\"dtype\":\"").append(e.dtype().name())
                     .append("\",\"shape\":[");
             for (int i = 0; i < e.shape().length; i++) {
@@ -243,7 +377,7 @@ public final class SafetensorsWriter {
         List<Entry> current = new ArrayList<>();
         long currentBytes = 0;
         for (Entry e : entries.values()) {
-            long size = e.data().byteSize();
+            long size = e.byteSize();
             if (size > maxShardBytes) {
                 shards.add(List.of(e));
                 continue;
@@ -335,6 +469,14 @@ public final class SafetensorsWriter {
     private static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {
         while (buffer.hasRemaining()) {
             channel.write(buffer);
+        }
+    }
+
+    /** A positional write: leaves the channel's position alone, so several threads may write at once. */
+    private static void writeFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+        long at = position;
+        while (buffer.hasRemaining()) {
+            at += channel.write(buffer, at);
         }
     }
 

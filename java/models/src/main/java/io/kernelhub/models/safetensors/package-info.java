@@ -10,7 +10,8 @@
  *       with the model's expected dtype and shape, and conversion to {@code float[]} or a core
  *       {@code Tensor} of any dtype.</li>
  *   <li>{@link io.kernelhub.models.safetensors.SafetensorsWriter}: writes files and sharded
- *       directories byte-compatible with the reference implementation.</li>
+ *       directories byte-compatible with the reference implementation, from arrays or from
+ *       values generated block by block while writing (checkpoints larger than memory).</li>
  *   <li>{@link io.kernelhub.models.safetensors.CheckpointException}: the one exception for bad
  *       input, naming the file and the tensor (the CLI maps it to exit status 2).</li>
  * </ul>
