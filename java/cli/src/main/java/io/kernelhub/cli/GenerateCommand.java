@@ -127,7 +127,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     private int run(CausalLM model, long loadNanos) {
-        PromptText prompt = PromptText.of(modelDir, input.text, input.tokens);
+        PromptText prompt = PromptText.of(model, modelDir, input.text, input.tokens);
         GenerationConfig config = generationConfig(model);
         PrintWriter out = spec.commandLine().getOut();
         PromptText.Stream stream = prompt.stream();

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Attention kernels for the JVM: pick an implementation by name, run and check it.",
-        subcommands = {DoctorCommand.class, ListCommand.class, AttendCommand.class, GenerateCommand.class, DemoCommand.class, InitCommand.class,
+        subcommands = {DoctorCommand.class, ListCommand.class, AttendCommand.class, GenerateCommand.class, MakeModelCommand.class, DemoCommand.class, InitCommand.class,
                 BuildCommand.class, CheckCommand.class, PackCommand.class, ValidateCommand.class, ReportCommand.class, BenchCommand.class, KeygenCommand.class, TrustCommand.class, PublishCommand.class,
                 ServeCommand.class, ResolveCommand.class, DownloadCommand.class, LockCommand.class, CacheCommand.class,
                 CommandLine.HelpCommand.class},

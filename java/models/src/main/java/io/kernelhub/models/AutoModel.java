@@ -7,6 +7,7 @@ import io.kernelhub.models.hf.LlamaCheckpointConfig;
 import io.kernelhub.models.llama.LlamaForCausalLM;
 import io.kernelhub.models.safetensors.SafetensorsCheckpoint;
 import io.kernelhub.models.safetensors.TensorSource;
+import io.kernelhub.models.tokenizer.TextTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -15,7 +16,8 @@ import java.util.Map;
 /**
  * Loads a Hugging Face model directory as it is on disk after a download: config.json picks the
  * model class by {@code model_type}, generation_config.json gives bos/eos ids and sampling
- * defaults, the safetensors files (single or sharded) are memory-mapped.
+ * defaults, the safetensors files (single or sharded) are memory-mapped, tokenizer.json (when
+ * present) is loaded through DJL's Hugging Face tokenizers binding.
  *
  * <pre>{@code
  * try (CausalLM model = AutoModel.fromPretrained(dir, ModelOptions.defaults()
@@ -51,9 +53,18 @@ public final class AutoModel {
                 : config.checkpointDType() != null ? config.checkpointDType() : DType.F32;
         Map<String, String> attention = new HashMap<>(options.attnImplementation());
         attention.putIfAbsent("", ModelOptions.DEFAULT_ATTENTION);
-        TensorSource weights = SafetensorsCheckpoint.open(dir);
+        TextTokenizer tokenizer = TextTokenizer.fromModelDir(dir).orElse(null);
+        TensorSource weights;
+        try {
+            weights = SafetensorsCheckpoint.open(dir);
+        } catch (RuntimeException e) {
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
+            throw e;
+        }
         LlamaForCausalLM model = new LlamaForCausalLM(config, defaults, weights, dtype, Map.of("", attention.get("")),
-                options.registry(), options.threads(), options.prefillChunk());
+                options.registry(), options.threads(), options.prefillChunk(), tokenizer);
         if (attention.size() > 1) {
             try {
                 model.setAttnImplementation(attention);

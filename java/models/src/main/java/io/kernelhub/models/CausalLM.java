@@ -2,6 +2,8 @@ package io.kernelhub.models;
 
 import io.kernelhub.core.DType;
 import io.kernelhub.models.hf.GenerationDefaults;
+import io.kernelhub.models.tokenizer.TextTokenizer;
+import java.util.Optional;
 
 /**
  * A causal language model loaded from a checkpoint: token ids in, next-token logits out, with a
@@ -26,6 +28,9 @@ public interface CausalLM extends AttentionSwitchable, AutoCloseable {
 
     /** The checkpoint's generation_config.json (bos/eos ids and sampling defaults). */
     GenerationDefaults generationDefaults();
+
+    /** The checkpoint's tokenizer.json, when it has one (token ids work without). */
+    Optional<TextTokenizer> tokenizer();
 
     /** Threads the model's own products use. */
     int threads();

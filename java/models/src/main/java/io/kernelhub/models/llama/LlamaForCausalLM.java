@@ -13,11 +13,13 @@ import io.kernelhub.models.compute.WeightMatrix;
 import io.kernelhub.models.hf.GenerationDefaults;
 import io.kernelhub.models.hf.LlamaCheckpointConfig;
 import io.kernelhub.models.safetensors.TensorSource;
+import io.kernelhub.models.tokenizer.TextTokenizer;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Hugging Face's {@code LlamaForCausalLM} over a loaded checkpoint (Llama 2 and 3.x shapes: GQA,
@@ -42,17 +44,19 @@ public final class LlamaForCausalLM implements CausalLM {
     private final ThreadTeam team;
     private final ParallelLinear linear;
     private final int prefillChunk;
+    private final TextTokenizer tokenizer;
     private volatile boolean closed;
 
     /**
-     * Takes ownership of {@code source}: it is closed with the model, or here if loading fails.
+     * Takes ownership of {@code source} and {@code tokenizer} (nullable): they are closed with the
+     * model, or here if loading fails.
      *
      * @param attnImplementation sub-config key ({@code ""}) -> implementation name
      * @param prefillChunk       prompt positions processed per forward step (bounds the session's buffers)
      */
     public LlamaForCausalLM(LlamaCheckpointConfig config, GenerationDefaults generationDefaults, TensorSource source,
                             DType dtype, Map<String, String> attnImplementation, AttentionInterface registry,
-                            int threads, int prefillChunk) {
+                            int threads, int prefillChunk, TextTokenizer tokenizer) {
         this.config = Objects.requireNonNull(config, "config");
         this.generationDefaults = Objects.requireNonNull(generationDefaults, "generationDefaults");
         this.dtype = Objects.requireNonNull(dtype, "dtype");
@@ -61,6 +65,7 @@ public final class LlamaForCausalLM implements CausalLM {
             throw new IllegalArgumentException("prefill chunk must be >= 1, got " + prefillChunk);
         }
         this.prefillChunk = prefillChunk;
+        this.tokenizer = tokenizer;
         Arena arena = Arena.ofShared();
         ThreadTeam t = null;
         try {
@@ -76,6 +81,9 @@ public final class LlamaForCausalLM implements CausalLM {
             }
             arena.close();
             source.close();
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
             throw e;
         }
         this.weightArena = arena;
@@ -114,6 +122,11 @@ public final class LlamaForCausalLM implements CausalLM {
     @Override
     public GenerationDefaults generationDefaults() {
         return generationDefaults;
+    }
+
+    @Override
+    public Optional<TextTokenizer> tokenizer() {
+        return Optional.ofNullable(tokenizer);
     }
 
     @Override
@@ -194,5 +207,8 @@ public final class LlamaForCausalLM implements CausalLM {
         team.close();
         weightArena.close();
         source.close();
+        if (tokenizer != null) {
+            tokenizer.close();
+        }
     }
 }
