@@ -75,6 +75,7 @@ public final class LlamaForCausalLM implements CausalLM {
             this.rope = new RotaryTables(config, dtype);
             t = new ThreadTeam(threads, "kernelhub-llama");
             this.linear = new ParallelLinear(t, MatMulKernels.selected());
+            this.linear.warmUp(weights.layers().get(0).q());
         } catch (RuntimeException | Error e) {
             if (t != null) {
                 t.close();
