@@ -1,5 +1,7 @@
 package io.kernelhub.models.hf;
 
+import io.kernelhub.models.safetensors.SafetensorsWriter;
+
 import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.List;
@@ -99,28 +101,8 @@ final class PythonJson {
         return sign + digits.substring(0, point) + "." + digits.substring(point);
     }
 
-    /** A string literal: {@code ensure_ascii} escapes everything outside printable ASCII. */
+    /** A string literal: {@code ensure_ascii} escapes everything outside printable ASCII (one escaper for all writers). */
     private static void string(StringBuilder sb, String s, boolean ensureAscii) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    if (c < 0x20 || (ensureAscii && c > 0x7e)) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
+        sb.append(SafetensorsWriter.jsonString(s, ensureAscii));
     }
 }

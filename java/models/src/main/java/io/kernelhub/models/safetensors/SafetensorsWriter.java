@@ -489,7 +489,7 @@ public final class SafetensorsWriter {
      * backslash and control characters) or Python's {@code ensure_ascii} ones (everything
      * outside printable ASCII as {@code \\uXXXX}, surrogate pairs for the rest).
      */
-    static String jsonString(String s, boolean asciiOnly) {
+    public static String jsonString(String s, boolean asciiOnly) {
         StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
