@@ -1,7 +1,6 @@
 package io.kernelhub.models.hf;
 
 import io.kernelhub.models.safetensors.SafetensorsWriter;
-
 import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.List;
