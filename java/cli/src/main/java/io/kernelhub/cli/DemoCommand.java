@@ -288,7 +288,7 @@ final class DemoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "Generation with %s (seeded small Llama, %s), loaded once and switched at run time:%n",
                 modelDir, GenerationDemo.DTYPE.id());
         out.printf(Locale.ROOT, "%d greedy tokens after %s (%d prompt tokens); tok/s: median of %d timed run(s) after a "
-                + "%d-token warm-up.%n%n", g.maxNewTokens(), quoted(g.prompt()), g.promptTokens().length, g.timedRuns(),
+                + "warm-up of %d tokens.%n%n", g.maxNewTokens(), quoted(g.prompt()), g.promptTokens().length, g.timedRuns(),
                 GenerationDemo.WARMUP_TOKENS);
         int wImpl = "implementation".length();
         for (GenerationDemo.Row r : g.rows()) {
