@@ -9,6 +9,7 @@ import io.kernelhub.core.attention.AttentionImplementation;
 import io.kernelhub.core.attention.AttentionInterface;
 import io.kernelhub.models.DemoRow;
 import io.kernelhub.models.ModelDemo;
+import io.kernelhub.models.demo.GenerationDemo;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -22,9 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The demo's contract: each non-eager implementation is compared with eager against a stated
  * tolerance, the rows name the implementations that actually ran, and logits beyond the
- * tolerance fail the command (exit 1, one line). In-process runs use --no-hub or registry
- * names only, so they never reach KERNELHUB_HOME; the hub path runs in a child JVM whose
- * KERNELHUB_HOME is a temporary directory (as HubCliTest does).
+ * tolerance fail the command (exit 1, one line); the generation section runs the seeded small
+ * checkpoint under the same implementations and fails only on a divergence from eager's greedy
+ * tokens where eager's choice was clear. In-process runs use --no-hub or registry names only;
+ * they reach KERNELHUB_HOME (the build's empty test home) only for the generation checkpoint,
+ * which every in-process run shares. The hub path runs in a child JVM whose KERNELHUB_HOME is a
+ * temporary directory (as HubCliTest does).
  */
 class DemoCommandTest {
 
@@ -61,6 +65,170 @@ class DemoCommandTest {
                 assertThat(diff).as("%s", row).isPositive().isLessThanOrEqualTo(ModelDemo.F32_LOGIT_TOLERANCE);
             }
         }
+    }
+
+    /** implementation of every generation row, in order. */
+    static List<String> generationImpls(JsonNode root) {
+        List<String> names = new ArrayList<>();
+        root.get("generation").forEach(row -> names.add(row.get("implementation").asText()));
+        return names;
+    }
+
+    static List<Integer> ints(JsonNode array) {
+        List<Integer> values = new ArrayList<>();
+        array.forEach(v -> values.add(v.asInt()));
+        return values;
+    }
+
+    @Test
+    void generationWithoutTheHubRunsEagerAndSdpaOnTheSmallCheckpointAndTheyAgree() throws Exception {
+        Cli r = Cli.run("demo", "--no-hub", "--iters", "1", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode j = JSON.readTree(r.out());
+        JsonNode model = j.get("generation_model");
+        Path models = KernelhubHome.get().resolve("demo").resolve("models").toAbsolutePath().normalize();
+        Path dir = Path.of(model.get("directory").asText());
+        assertThat(dir).isEqualTo(models.resolve("small-0-f32"));
+        assertThat(dir.resolve("config.json")).isRegularFile();
+        assertThat(dir.resolve("tokenizer.json")).isRegularFile();
+        assertThat(r.err()).containsAnyOf("demo: wrote   " + dir, "demo: using   " + dir);
+        assertThat(model.get("dtype").asText()).isEqualTo("f32");
+        assertThat(model.get("prompt").asText()).isEqualTo(GenerationDemo.PROMPT);
+        assertThat(model.get("prompt_tokens").size()).isGreaterThan(1);
+        assertThat(model.get("max_new_tokens").asInt()).isEqualTo(GenerationDemo.MAX_NEW_TOKENS);
+        assertThat(model.get("timed_runs").asInt()).isEqualTo(1);
+        assertThat(model.get("margin_tolerance").asDouble()).isEqualTo(GenerationDemo.MARGIN_TOLERANCE);
+        assertThat(model.get("rule").asText()).isEqualTo(DemoCommand.RULE);
+        List<Integer> eager = ints(model.get("eager_tokens"));
+        assertThat(eager).hasSize(GenerationDemo.MAX_NEW_TOKENS);
+        assertThat(model.get("eager_text").asText()).isNotBlank();
+
+        assertThat(generationImpls(j)).containsExactly("eager", "sdpa");
+        for (JsonNode row : j.get("generation")) {
+            assertThat(row.get("prefill_tokens_per_s").asDouble()).as("%s", row).isPositive();
+            assertThat(row.get("decode_tokens_per_s").asDouble()).as("%s", row).isPositive();
+            assertThat(ints(row.get("tokens"))).as("%s", row).isEqualTo(eager);
+            assertThat(row.get("text").asText()).isEqualTo(model.get("eager_text").asText());
+            assertThat(row.get("agrees_with_eager").asBoolean()).isTrue();
+            assertThat(row.get("first_divergence").isNull()).isTrue();
+            assertThat(row.get("eager_margin").isNull()).isTrue();
+            assertThat(row.get("ok").asBoolean()).isTrue();
+        }
+        // written once: the directory is reused as it is
+        GenerationDemo.Checkpoint again = GenerationDemo.ensureCheckpoint(models, 0);
+        assertThat(again.directory()).isEqualTo(dir);
+        assertThat(again.written()).isFalse();
+    }
+
+    /**
+     * sdpa with the scale halved in decode steps only (one query position): the logits table,
+     * which runs whole sequences, cannot see it; the generation section diverges from eager's
+     * greedy tokens after the first token (the prefill's) where eager's choice is clear, and fails.
+     */
+    @Test
+    void aDecodeOnlyBugPassesTheLogitsTableButFailsGeneration() throws Exception {
+        String name = "test-demo-wrong-decode";
+        AttentionImplementation sdpa = AttentionInterface.global().get("sdpa");
+        AttentionInterface.global().register(new AttentionImplementation(name, "sdpa with the scale halved when seq_q is 1",
+                AttentionCapabilities.cpuAll(1024), q -> sdpa.function().forward(
+                        q.maxSeqQ() == 1 ? q.toBuilder().scale(q.scale() * 0.5).build() : q)));
+        try {
+            Cli r = Cli.run("demo", "--iters", "1", "--json", "--impl", "sdpa," + name);
+            assertThat(r.exit()).as(r.err()).isEqualTo(1);
+            JsonNode j = JSON.readTree(r.out());
+            assertThat(j.get("ok").asBoolean()).isFalse();
+            j.get("rows").forEach(row -> assertThat(row.get("within_tolerance").asBoolean()).as("%s", row).isTrue());
+            assertThat(generationImpls(j)).containsExactly("sdpa", name);
+            JsonNode good = j.get("generation").get(0);
+            assertThat(good.get("agrees_with_eager").asBoolean()).isTrue();
+            JsonNode bad = j.get("generation").get(1);
+            assertThat(bad.get("agrees_with_eager").asBoolean()).isFalse();
+            int at = bad.get("first_divergence").asInt();
+            assertThat(at).isBetween(1, GenerationDemo.MAX_NEW_TOKENS - 1);
+            assertThat(ints(bad.get("tokens")).subList(0, at))
+                    .isEqualTo(ints(j.get("generation_model").get("eager_tokens")).subList(0, at));
+            assertThat(bad.get("eager_margin").asDouble()).isGreaterThan(GenerationDemo.MARGIN_TOLERANCE);
+            assertThat(bad.get("ok").asBoolean()).isFalse();
+            List<String> err = r.err().lines().filter(l -> l.startsWith("kernelhub:")).toList();
+            assertThat(err).singleElement().isEqualTo(String.format(java.util.Locale.ROOT,
+                    "kernelhub: demo failed: greedy tokens diverge from eager's where eager's choice is clear: "
+                            + "%s at token %d (eager's margin %.3e > 1.0e-03)", name, at, bad.get("eager_margin").asDouble()));
+        } finally {
+            AttentionInterface.global().unregister(name);
+        }
+    }
+
+    static GenerationDemo.Row genRow(String impl, int[] tokens, String text, int diverge, double margin) {
+        return new GenerationDemo.Row(impl, 900.5, 150.25, tokens, text, diverge, margin, GenerationDemo.MARGIN_TOLERANCE);
+    }
+
+    @Test
+    void generationDivergenceFailsOnlyWhereEagersChoiceWasClear() {
+        int[] t = {5, 6, 7};
+        GenerationDemo.Row eager = genRow("eager", t, "abc", -1, Double.NaN);
+        GenerationDemo.Row nearTie = genRow("near", new int[] {5, 9, 9}, "axx", 1, 2e-5);
+        GenerationDemo.Row clear = genRow("clear", new int[] {4, 4, 4}, "zzz", 0, 0.75);
+        assertThat(eager.ok()).isTrue();
+        assertThat(nearTie.agreesWithEager()).isFalse();
+        assertThat(nearTie.ok()).isTrue();
+        assertThat(clear.ok()).isFalse();
+        assertThat(DemoCommand.failure(List.of(), List.of(eager, nearTie))).isNull();
+        assertThat(DemoCommand.failure(List.of(), List.of(eager, nearTie, clear))).isEqualTo(
+                "kernelhub: demo failed: greedy tokens diverge from eager's where eager's choice is clear: clear at token 0 "
+                        + "(eager's margin 7.500e-01 > 1.0e-03)");
+        assertThat(DemoCommand.failure(List.of(new DemoRow("m", "x", 1, 0.5, 1e-4)), List.of(clear))).isEqualTo(
+                "kernelhub: demo failed: logits differ from eager's beyond the tolerance: x on m differs by 5.000e-01 > "
+                        + "tolerance 1.0e-04; greedy tokens diverge from eager's where eager's choice is clear: clear at token 0 "
+                        + "(eager's margin 7.500e-01 > 1.0e-03)");
+
+        assertThat(DemoCommand.agreement(eager)).isEqualTo("yes (reference)");
+        assertThat(DemoCommand.agreement(genRow("sdpa", t, "abc", -1, Double.NaN))).isEqualTo("yes (3/3)");
+        assertThat(DemoCommand.agreement(nearTie)).isEqualTo("diverge at token 1 (eager's margin 2.0e-05 <= 1.0e-03: near-tie, ok)");
+        assertThat(DemoCommand.agreement(clear)).isEqualTo("diverge at token 0 (eager's margin 7.5e-01 > 1.0e-03): FAIL");
+
+        assertThat(GenerationDemo.firstDivergence(t, t.clone())).isEqualTo(-1);
+        assertThat(GenerationDemo.firstDivergence(t, new int[] {5, 6, 8})).isEqualTo(2);
+        assertThat(GenerationDemo.firstDivergence(t, new int[] {5, 6})).isEqualTo(2);
+        float[] logits = {0.5f, 3f, 2.75f, -1f};
+        assertThat(GenerationDemo.top2Gap(logits)).isEqualTo(0.25);
+        assertThat(GenerationDemo.margin(logits, new int[] {1}, new int[] {3}, 0)).isEqualTo(4.0);
+        assertThat(GenerationDemo.margin(logits, new int[] {1}, new int[] {}, 0)).isEqualTo(0.25);
+    }
+
+    @Test
+    void generationTableIsAlignedShowsEagersTextOnceAndStatesTheRule() {
+        GenerationDemo.Report g = new GenerationDemo.Report(GenerationDemo.PROMPT, new int[] {1, 2, 3}, 3, 2,
+                new int[] {5, 6, 7}, "line one\nline \"two\"", List.of(
+                        genRow("eager", new int[] {5, 6, 7}, "line one\nline \"two\"", -1, Double.NaN),
+                        genRow("kernels-community/flash-attn2", new int[] {5, 6, 7}, "line one\nline \"two\"", -1, Double.NaN),
+                        genRow("near", new int[] {5, 9, 9}, "other", 1, 2e-5)));
+        StringWriter s = new StringWriter();
+        DemoCommand.printGeneration(new PrintWriter(s), g, tmp.resolve("small-0-f32"));
+        String text = s.toString();
+        List<String> lines = text.lines().toList();
+        int header = 0;
+        while (!lines.get(header).startsWith("implementation")) {
+            header++;
+        }
+        assertThat(lines.get(0)).contains(tmp.resolve("small-0-f32").toString(), "f32", "loaded once");
+        assertThat(lines.get(1)).contains("3 greedy tokens after \"" + GenerationDemo.PROMPT + "\" (3 prompt tokens)",
+                "median of 2 timed run(s)");
+        String h = lines.get(header);
+        assertThat(h).contains("prefill tok/s", "decode tok/s").endsWith(DemoCommand.HEADER_AGREE);
+        int agree = h.indexOf(DemoCommand.HEADER_AGREE);
+        assertThat(lines.get(header + 2)).startsWith("eager ").endsWith("yes (reference)").contains("900.5", "150.3");
+        assertThat(lines.get(header + 2).indexOf("yes")).isEqualTo(agree);
+        assertThat(lines.get(header + 3).indexOf("yes (3/3)")).isEqualTo(agree);
+        assertThat(lines.get(header + 4).indexOf("diverge at token 1")).isEqualTo(agree);
+        assertThat(lines.get(header + 2).indexOf("900.5") + "900.5".length()).isEqualTo(h.indexOf("prefill tok/s")
+                + "prefill tok/s".length());
+        // eager's text once, escaped onto one line; a diverging implementation's text after it
+        assertThat(text).containsOnlyOnce("eager's text: \"line one\\nline \\\"two\\\"\"");
+        assertThat(text).contains("near's text: \"other\"").doesNotContain("flash-attn2's text");
+        List<String> rule = DemoCommand.wrap(DemoCommand.RULE, 100);
+        assertThat(rule).hasSizeGreaterThan(1).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(100));
+        assertThat(String.join(" ", rule)).isEqualTo(DemoCommand.RULE);
+        assertThat(lines).containsSubsequence(rule);
     }
 
     @Test
@@ -100,6 +268,12 @@ class DemoCommandTest {
                 assertThat(row.get("within_tolerance").asBoolean()).as("%s", row).isEqualTo(!wrong);
                 assertThat(row.get("max_abs_logit_diff_vs_eager").asDouble() > row.get("tolerance").asDouble()).isEqualTo(wrong);
             }
+            // its greedy tokens leave eager's where eager's choice is clear; sdpa's are eager's
+            assertThat(generationImpls(j)).containsExactly("sdpa", name);
+            assertThat(j.get("generation").get(0).get("agrees_with_eager").asBoolean()).isTrue();
+            assertThat(j.get("generation").get(1).get("ok").asBoolean()).isFalse();
+            assertThat(text.err()).contains("; greedy tokens diverge from eager's where eager's choice is clear: " + name
+                    + " at token ");
         } finally {
             AttentionInterface.global().unregister(name);
         }
@@ -199,6 +373,19 @@ class DemoCommandTest {
                 assertThat(diff).as("%s", row).isPositive().isLessThanOrEqualTo(tolerance);
             }
         }
+        // generation: the same registry, the hub kernels switched in at run time on the small checkpoint
+        assertThat(generationImpls(j)).containsExactly("eager", "sdpa", good, wrong);
+        for (JsonNode row : j.get("generation")) {
+            assertThat(row.get("prefill_tokens_per_s").asDouble()).as("%s", row).isPositive();
+            assertThat(row.get("decode_tokens_per_s").asDouble()).as("%s", row).isPositive();
+            assertThat(row.get("tokens").size()).isEqualTo(GenerationDemo.MAX_NEW_TOKENS);
+            if (!row.get("implementation").asText().equals(wrong)) {
+                assertThat(row.get("agrees_with_eager").asBoolean()).as("%s", row).isTrue();
+                assertThat(row.get("text").asText()).isEqualTo(j.get("generation_model").get("eager_text").asText());
+            }
+        }
+        assertThat(j.get("generation_model").get("directory").asText())
+                .isEqualTo(tmp.resolve("home/demo/models/small-0-f32").toString());
         List<String> err = r.err().lines().filter(l -> l.startsWith("kernelhub:")).toList();
         assertThat(err).singleElement().satisfies(line -> assertThat(line).startsWith("kernelhub: demo failed:")
                 .contains(wrong + " on " + ModelDemo.LLAMA).doesNotContain(good));
