@@ -1,35 +1,57 @@
 package io.kernelhub.models.compute;
 
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
  * A fixed team of threads that runs one parallel loop at a time, for the matrix products of a
  * forward pass: a decode step runs ~100 short loops per token, so handing work out must cost
- * microseconds, not the tens of microseconds of a fork-join submission, and must allocate
- * nothing. The calling thread works too, so a team of {@code n} owns {@code n - 1} daemon
+ * microseconds, not the tens of microseconds of a fork-join submission, and allocates only one
+ * small job object. The calling thread works too, so a team of {@code n} owns {@code n - 1} daemon
  * threads. Workers spin briefly between loops, then park.
  *
- * <p>Chunks are claimed from one atomic word that holds the loop's epoch in its high half and
- * the next chunk index in its low half, so a worker still finishing the previous loop can never
- * claim a chunk of the next one. Not for concurrent use: one loop at a time per team.
+ * <p>Each loop is one immutable {@link Job} published through a single volatile field and
+ * carrying its own chunk counter and completion count, so a worker that is late for one loop can
+ * only ever claim (nothing) from that loop's job, never a chunk of the next one. Not for
+ * concurrent use: one loop at a time per team.
  */
 public final class ThreadTeam implements AutoCloseable {
 
     /** How long an idle worker spins before parking: covers the gap between two loops of one step. */
     private static final long SPIN_NANOS = 50_000;
 
+    /** One parallel loop: what to run, how many chunks, and its own counters. */
+    private static final class Job {
+        final IntConsumer body;
+        final int chunks;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        volatile Throwable failure;
+
+        Job(IntConsumer body, int chunks) {
+            this.body = body;
+            this.chunks = chunks;
+        }
+
+        /** Claims and runs chunks until none is left. */
+        void work() {
+            int index;
+            while ((index = next.getAndIncrement()) < chunks) {
+                try {
+                    body.accept(index);
+                } catch (Throwable t) {
+                    failure = t;
+                } finally {
+                    done.incrementAndGet();
+                }
+            }
+        }
+    }
+
     private final Thread[] workers;
-    private final AtomicLong claim = new AtomicLong();
-    private final AtomicInteger done = new AtomicInteger();
-    private volatile int epoch;
+    private volatile Job job;
     private volatile boolean closed;
-    // written before the epoch is published (a volatile write), read after it is seen
-    private IntConsumer body;
-    private int chunks;
-    private volatile Throwable failure;
 
     /** A team of {@code threads} (the caller included); 1 runs everything on the caller. */
     public ThreadTeam(int threads, String name) {
@@ -67,22 +89,16 @@ public final class ThreadTeam implements AutoCloseable {
             }
             return;
         }
-        this.body = body;
-        this.chunks = chunks;
-        this.failure = null;
-        done.set(0);
-        int e = epoch + 1;
-        claim.set((long) e << 32);
-        epoch = e; // publishes body, chunks and the claim word
+        Job j = new Job(body, chunks);
+        job = j;
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }
-        work(e, body, chunks);
-        while (done.get() < chunks) {
+        j.work();
+        while (j.done.get() < chunks) {
             Thread.onSpinWait();
         }
-        this.body = null;
-        Throwable t = failure;
+        Throwable t = j.failure;
         if (t != null) {
             if (t instanceof RuntimeException re) {
                 throw re;
@@ -94,49 +110,22 @@ public final class ThreadTeam implements AutoCloseable {
         }
     }
 
-    private void work(int e, IntConsumer body, int chunks) {
-        while (true) {
-            long c = claim.get();
-            if ((int) (c >>> 32) != e) {
-                return;
-            }
-            int index = (int) c;
-            if (index >= chunks) {
-                return;
-            }
-            if (!claim.compareAndSet(c, c + 1)) {
-                continue;
-            }
-            try {
-                body.accept(index);
-            } catch (Throwable t) {
-                failure = t;
-            } finally {
-                done.incrementAndGet();
-            }
-        }
-    }
-
     private void workerLoop() {
-        int seen = 0;
+        Job seen = null;
         while (!closed) {
-            int e = epoch;
-            if (e == seen) {
+            Job j = job;
+            if (j == seen) {
                 long start = System.nanoTime();
-                while (epoch == seen && !closed && System.nanoTime() - start < SPIN_NANOS) {
+                while (job == seen && !closed && System.nanoTime() - start < SPIN_NANOS) {
                     Thread.onSpinWait();
                 }
-                if (epoch == seen && !closed) {
+                if (job == seen && !closed) {
                     LockSupport.park(this);
                 }
                 continue;
             }
-            seen = e;
-            IntConsumer b = body;
-            int n = chunks;
-            if (b != null) {
-                work(e, b, n);
-            }
+            seen = j;
+            j.work();
         }
     }
 

@@ -8,8 +8,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
-import static jdk.incubator.vector.VectorOperators.ADD;
 
 /**
  * The Vector API provider. Register-blocked micro-kernels: four weight rows against four
@@ -27,6 +27,9 @@ public final class VectorMatMulKernels implements MatMulKernels {
     private static final VectorSpecies<Short> SS =
             VectorSpecies.of(short.class, VectorShape.forBitSize(FS.vectorBitSize() / 2));
     private static final int L = FS.length();
+
+    /** Lane rotations by L/2, L/4, ..., 1: the fixed tree {@link #sum} adds in. */
+    private static final VectorShuffle<Float>[] HALVES = halves();
 
     private final ThreadLocal<float[]> f16Scratch = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -87,6 +90,29 @@ public final class VectorMatMulKernels implements MatMulKernels {
         return s;
     }
 
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] halves() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] out = new VectorShuffle[steps];
+        for (int s = 0; s < steps; s++) {
+            int by = L >> (s + 1);
+            out[s] = VectorShuffle.fromOp(FS, i -> (i + by) % L);
+        }
+        return out;
+    }
+
+    /**
+     * The lanes' sum in one fixed order (a tree of rotations), where {@code reduceLanes(ADD)}
+     * leaves the order open: the interpreter and the JIT's code then add differently, and the
+     * same call would give different bits before and after compilation.
+     */
+    private static float sum(FloatVector v) {
+        for (VectorShuffle<Float> h : HALVES) {
+            v = v.add(v.rearrange(h));
+        }
+        return v.lane(0);
+    }
+
     private static FloatVector load(MemorySegment seg, long byteOff, boolean bf16) {
         if (bf16) {
             return ShortVector.fromMemorySegment(SS, seg, byteOff, LE)
@@ -136,22 +162,22 @@ public final class VectorMatMulKernels implements MatMulKernels {
         }
         int y1 = y0 + yStride, y2 = y1 + yStride, y3 = y2 + yStride;
         long w1 = w0 + stride, w2 = w1 + stride, w3 = w2 + stride;
-        y[y0] = a00.reduceLanes(ADD) + tail(x, x0, seg, w0, bf16, upper, cols);
-        y[y0 + 1] = a01.reduceLanes(ADD) + tail(x, x0, seg, w1, bf16, upper, cols);
-        y[y0 + 2] = a02.reduceLanes(ADD) + tail(x, x0, seg, w2, bf16, upper, cols);
-        y[y0 + 3] = a03.reduceLanes(ADD) + tail(x, x0, seg, w3, bf16, upper, cols);
-        y[y1] = a10.reduceLanes(ADD) + tail(x, x1, seg, w0, bf16, upper, cols);
-        y[y1 + 1] = a11.reduceLanes(ADD) + tail(x, x1, seg, w1, bf16, upper, cols);
-        y[y1 + 2] = a12.reduceLanes(ADD) + tail(x, x1, seg, w2, bf16, upper, cols);
-        y[y1 + 3] = a13.reduceLanes(ADD) + tail(x, x1, seg, w3, bf16, upper, cols);
-        y[y2] = a20.reduceLanes(ADD) + tail(x, x2, seg, w0, bf16, upper, cols);
-        y[y2 + 1] = a21.reduceLanes(ADD) + tail(x, x2, seg, w1, bf16, upper, cols);
-        y[y2 + 2] = a22.reduceLanes(ADD) + tail(x, x2, seg, w2, bf16, upper, cols);
-        y[y2 + 3] = a23.reduceLanes(ADD) + tail(x, x2, seg, w3, bf16, upper, cols);
-        y[y3] = a30.reduceLanes(ADD) + tail(x, x3, seg, w0, bf16, upper, cols);
-        y[y3 + 1] = a31.reduceLanes(ADD) + tail(x, x3, seg, w1, bf16, upper, cols);
-        y[y3 + 2] = a32.reduceLanes(ADD) + tail(x, x3, seg, w2, bf16, upper, cols);
-        y[y3 + 3] = a33.reduceLanes(ADD) + tail(x, x3, seg, w3, bf16, upper, cols);
+        y[y0] = sum(a00) + tail(x, x0, seg, w0, bf16, upper, cols);
+        y[y0 + 1] = sum(a01) + tail(x, x0, seg, w1, bf16, upper, cols);
+        y[y0 + 2] = sum(a02) + tail(x, x0, seg, w2, bf16, upper, cols);
+        y[y0 + 3] = sum(a03) + tail(x, x0, seg, w3, bf16, upper, cols);
+        y[y1] = sum(a10) + tail(x, x1, seg, w0, bf16, upper, cols);
+        y[y1 + 1] = sum(a11) + tail(x, x1, seg, w1, bf16, upper, cols);
+        y[y1 + 2] = sum(a12) + tail(x, x1, seg, w2, bf16, upper, cols);
+        y[y1 + 3] = sum(a13) + tail(x, x1, seg, w3, bf16, upper, cols);
+        y[y2] = sum(a20) + tail(x, x2, seg, w0, bf16, upper, cols);
+        y[y2 + 1] = sum(a21) + tail(x, x2, seg, w1, bf16, upper, cols);
+        y[y2 + 2] = sum(a22) + tail(x, x2, seg, w2, bf16, upper, cols);
+        y[y2 + 3] = sum(a23) + tail(x, x2, seg, w3, bf16, upper, cols);
+        y[y3] = sum(a30) + tail(x, x3, seg, w0, bf16, upper, cols);
+        y[y3 + 1] = sum(a31) + tail(x, x3, seg, w1, bf16, upper, cols);
+        y[y3 + 2] = sum(a32) + tail(x, x3, seg, w2, bf16, upper, cols);
+        y[y3 + 3] = sum(a33) + tail(x, x3, seg, w3, bf16, upper, cols);
     }
 
     private static void block4x1(float[] x, int x0, int cols, MemorySegment seg, long w0, long stride, boolean bf16,
@@ -168,10 +194,10 @@ public final class VectorMatMulKernels implements MatMulKernels {
             a2 = v.fma(load(seg, off + 2 * stride, bf16), a2);
             a3 = v.fma(load(seg, off + 3 * stride, bf16), a3);
         }
-        y[y0] = a0.reduceLanes(ADD) + tail(x, x0, seg, w0, bf16, upper, cols);
-        y[y0 + 1] = a1.reduceLanes(ADD) + tail(x, x0, seg, w0 + stride, bf16, upper, cols);
-        y[y0 + 2] = a2.reduceLanes(ADD) + tail(x, x0, seg, w0 + 2 * stride, bf16, upper, cols);
-        y[y0 + 3] = a3.reduceLanes(ADD) + tail(x, x0, seg, w0 + 3 * stride, bf16, upper, cols);
+        y[y0] = sum(a0) + tail(x, x0, seg, w0, bf16, upper, cols);
+        y[y0 + 1] = sum(a1) + tail(x, x0, seg, w0 + stride, bf16, upper, cols);
+        y[y0 + 2] = sum(a2) + tail(x, x0, seg, w0 + 2 * stride, bf16, upper, cols);
+        y[y0 + 3] = sum(a3) + tail(x, x0, seg, w0 + 3 * stride, bf16, upper, cols);
     }
 
     /** The columns past the last full vector (none when cols is a multiple of the lane count). */

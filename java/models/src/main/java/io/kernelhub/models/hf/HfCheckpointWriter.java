@@ -47,11 +47,12 @@ import java.util.stream.Stream;
  *       logits have std ≈ 4 (measured with a float64 forward pass of tiny and oneB: residual
  *       rms 1.0 to 1.2 through the layers, median top-1/top-2 logit gap ≈ 0.7, a gap under 0.05
  *       at under one position in ten);</li>
- *   <li>tied embeddings: the shared matrix takes lm_head's std, and o/down drop the
- *       {@code 1/sqrt(2 * layers)}: the input token's row is also its output row, so a residual
- *       stream dominated by the embedding would make the model predict its own input (a copy
- *       loop under greedy decoding); with the layers' updates outweighing the small embedding,
- *       the input token's logit is only about 2 std above the others.</li>
+ *   <li>tied embeddings: the input token's row is also its output row, so a residual stream in
+ *       which the embedding shows would make the model predict its own input (a copy loop under
+ *       greedy decoding). The shared matrix gets std {@code 1 / sqrt(hidden)} (each row has unit
+ *       norm, small beside the layers' updates, which keep the residual scaling above), and the
+ *       final norm's weight takes the logit scale instead: mean 4 (± 0.4), so the logits again
+ *       have std ≈ 4 and the input token's logit is only about one std above the others.</li>
  *   <li>biases (when the config has them): std 0.1, so that a dropped bias shows.</li>
  * </ul>
  *
@@ -199,13 +200,13 @@ public final class HfCheckpointWriter {
         long q = (long) c.heads() * c.headDim();
         long kv = (long) c.kvHeads() * c.headDim();
         long inter = c.intermediateSize();
-        // tied: the updates must outweigh the small shared embedding, or the model predicts its input (class javadoc)
-        double residual = c.tieWordEmbeddings() ? 1.0 : 1.0 / Math.sqrt(2.0 * c.layers());
+        double residual = 1.0 / Math.sqrt(2.0 * c.layers());
         double qk = Math.sqrt(SCORE_VARIANCE / hidden);
         double head = LOGIT_STD / Math.sqrt(hidden);
         List<Weight> w = new ArrayList<>();
+        // tied: a small shared embedding, the logit scale in the final norm (class javadoc)
         w.add(new Weight("model.embed_tokens.weight", new long[] {c.vocabSize(), hidden}, 0,
-                c.tieWordEmbeddings() ? head : 1.0));
+                c.tieWordEmbeddings() ? 1 / Math.sqrt(hidden) : 1.0));
         for (int i = 0; i < c.layers(); i++) {
             String p = "model.layers." + i + ".";
             linear(w, p + "self_attn.q_proj", q, hidden, qk, c.attentionBias());
@@ -218,7 +219,8 @@ public final class HfCheckpointWriter {
             w.add(new Weight(p + "input_layernorm.weight", new long[] {hidden}, 1, NORM_STD));
             w.add(new Weight(p + "post_attention_layernorm.weight", new long[] {hidden}, 1, NORM_STD));
         }
-        w.add(new Weight("model.norm.weight", new long[] {hidden}, 1, NORM_STD));
+        double finalNorm = c.tieWordEmbeddings() ? LOGIT_STD : 1;
+        w.add(new Weight("model.norm.weight", new long[] {hidden}, finalNorm, finalNorm * NORM_STD));
         if (!c.tieWordEmbeddings()) {
             w.add(new Weight("lm_head.weight", new long[] {c.vocabSize(), hidden}, 0, head));
         }

@@ -22,6 +22,33 @@ class ThreadTeamTest {
         }
     }
 
+    /**
+     * Loops of alternating sizes back to back: a worker late for one loop must never run a chunk
+     * of the next (which would run a chunk twice, pass an index past the loop's count, or let
+     * run() return before a chunk finished).
+     */
+    @Test
+    void aLateWorkerNeverRunsAChunkOfTheNextLoop() {
+        try (ThreadTeam team = new ThreadTeam(3, "test")) {
+            java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger bad = new java.util.concurrent.atomic.AtomicInteger();
+            for (int loop = 0; loop < 200_000; loop++) {
+                int chunks = loop % 2 == 0 ? 2 : 7;
+                count.set(0);
+                team.run(chunks, i -> {
+                    if (i >= chunks) {
+                        bad.incrementAndGet();
+                    }
+                    count.incrementAndGet();
+                });
+                if (count.get() != chunks) {
+                    bad.incrementAndGet();
+                }
+            }
+            assertThat(bad.get()).isZero();
+        }
+    }
+
     @Test
     void aFailingChunkIsRethrownAfterTheOthersRun() {
         try (ThreadTeam team = new ThreadTeam(2, "test")) {

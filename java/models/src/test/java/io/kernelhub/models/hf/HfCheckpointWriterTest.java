@@ -237,12 +237,12 @@ class HfCheckpointWriterTest {
             assertThat(norms).hasSize(2 * c.layers() + 1);
             expectStats(norms.stream().reduce(new float[0], HfCheckpointWriterTest::concat), 1, 0.1, "norms");
         }
-        // tied embeddings take lm_head's scale
+        // tied: a small shared embedding, ordinary residual scaling, the logit scale in the final norm
         HfCheckpointWriter.write(HfCheckpointWriter.Spec.of(config(4, 2, true, false, false, DType.F32), 3),
                 tmp.resolve("tied"));
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(tmp.resolve("tied"))) {
-            expectStats(ckpt, "model.embed_tokens.weight", 0, 4 / Math.sqrt(32));
-            expectStats(ckpt, "model.layers.0.mlp.down_proj.weight", 0, 1 / Math.sqrt(80)); // no residual scaling
+            expectStats(ckpt, "model.embed_tokens.weight", 0, 1 / Math.sqrt(32));
+            expectStats(ckpt, "model.norm.weight", 4, 0.4);
             assertThat(ckpt.contains("lm_head.weight")).isFalse();
         }
     }
