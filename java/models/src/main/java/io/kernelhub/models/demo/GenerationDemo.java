@@ -63,9 +63,13 @@ public final class GenerationDemo {
         return HfCheckpointWriter.small(seed).withDType(DTYPE);
     }
 
-    /** Where the checkpoint for {@code seed} lives under {@code modelsDir}: {@code small-<seed>-f32}. */
+    /**
+     * Where the checkpoint for {@code seed} lives under {@code modelsDir}:
+     * {@code small-<seed>-f32-w<writer version>}, so a writer that changes its weights never
+     * reuses an older demo's directory.
+     */
     public static Path checkpointDir(Path modelsDir, long seed) {
-        return modelsDir.resolve("small-" + seed + "-" + DTYPE.id());
+        return modelsDir.resolve("small-" + seed + "-" + DTYPE.id() + "-w" + HfCheckpointWriter.WEIGHTS_VERSION);
     }
 
     /**

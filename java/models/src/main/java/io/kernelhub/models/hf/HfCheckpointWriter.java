@@ -68,6 +68,11 @@ public final class HfCheckpointWriter {
     public static final long DEFAULT_MAX_SHARD_BYTES = 5_000_000_000L;
     /** The transformers release whose files these imitate (written as {@code transformers_version}). */
     public static final String TRANSFORMERS_VERSION = "4.46.3";
+    /**
+     * Bumped whenever the same spec would give different bytes (scales, generator, layout), so
+     * callers that cache written directories by spec (the demo) know to write a new one.
+     */
+    public static final int WEIGHTS_VERSION = 2;
 
     /** Logit std the lm_head init aims at. */
     static final double LOGIT_STD = 4.0;
