@@ -10,6 +10,7 @@ import io.kernelhub.core.attention.AttentionInterface;
 import io.kernelhub.models.DemoRow;
 import io.kernelhub.models.ModelDemo;
 import io.kernelhub.models.demo.GenerationDemo;
+import io.kernelhub.models.hf.HfCheckpointWriter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -88,7 +89,7 @@ class DemoCommandTest {
         JsonNode model = j.get("generation_model");
         Path models = KernelhubHome.get().resolve("demo").resolve("models").toAbsolutePath().normalize();
         Path dir = Path.of(model.get("directory").asText());
-        assertThat(dir).isEqualTo(models.resolve("small-0-f32"));
+        assertThat(dir).isEqualTo(models.resolve("small-0-f32-w" + HfCheckpointWriter.WEIGHTS_VERSION));
         assertThat(dir.resolve("config.json")).isRegularFile();
         assertThat(dir.resolve("tokenizer.json")).isRegularFile();
         assertThat(r.err()).containsAnyOf("demo: wrote   " + dir, "demo: using   " + dir);
@@ -385,7 +386,7 @@ class DemoCommandTest {
             }
         }
         assertThat(j.get("generation_model").get("directory").asText())
-                .isEqualTo(tmp.resolve("home/demo/models/small-0-f32").toString());
+                .isEqualTo(tmp.resolve("home/demo/models/small-0-f32-w" + HfCheckpointWriter.WEIGHTS_VERSION).toString());
         List<String> err = r.err().lines().filter(l -> l.startsWith("kernelhub:")).toList();
         assertThat(err).singleElement().satisfies(line -> assertThat(line).startsWith("kernelhub: demo failed:")
                 .contains(wrong + " on " + ModelDemo.LLAMA).doesNotContain(good));
