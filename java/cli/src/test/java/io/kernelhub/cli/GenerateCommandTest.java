@@ -148,7 +148,10 @@ class GenerateCommandTest {
                 new String[] {"no-tokenizer", "--prompt hello | has no tokenizer.json: pass token ids with --tokens"},
                 new String[] {"truncated", "--tokens 1 | model.safetensors"},
                 new String[] {"mamba", "--tokens 1 | mamba"},
-                new String[] {"wrong-shape", "--tokens 1 | model.layers.0.mlp.gate_proj.weight"});
+                new String[] {"wrong-shape", "--tokens 1 | model.layers.0.mlp.gate_proj.weight"},
+                new String[] {"header-past-end", "--tokens 1 | model.safetensors"},
+                new String[] {"int8-norm", "--tokens 1 | model.norm.weight"},
+                new String[] {"unreadable-config", "--tokens 1 | config.json"});
     }
 
     @ParameterizedTest(name = "{0}: {1}")
@@ -193,6 +196,31 @@ class GenerateCommandTest {
             }
             case "mamba" -> edit(dir.resolve("config.json"), "\"llama\"", "\"mamba\"");
             case "wrong-shape" -> edit(dir.resolve("config.json"), "\"intermediate_size\": 176", "\"intermediate_size\": 177");
+            case "header-past-end" -> {
+                // the 8-byte little-endian header length points far past the end of the file
+                Path w = dir.resolve("model.safetensors");
+                byte[] b = Files.readAllBytes(w);
+                java.nio.ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(0, b.length * 4L);
+                Files.write(w, b);
+            }
+            case "int8-norm" -> {
+                // the same tensors, but the final norm stored as I8: a dtype kernelhub does not compute in
+                Path w = dir.resolve("model.safetensors");
+                var writer = new io.kernelhub.models.safetensors.SafetensorsWriter();
+                try (var f = io.kernelhub.models.safetensors.SafetensorsFile.open(w)) {
+                    for (String name : f.names()) {
+                        if (name.equals("model.norm.weight")) {
+                            writer.addRaw(name, io.kernelhub.models.safetensors.SafetensorsDType.I8, new long[] {64},
+                                    java.lang.foreign.MemorySegment.ofArray(new byte[64]));
+                        } else {
+                            writer.add(name, f.view(name));
+                        }
+                    }
+                    writer.writeFile(dir.resolve("new.safetensors"));
+                }
+                Files.move(dir.resolve("new.safetensors"), w, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            case "unreadable-config" -> Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"llama\", ");
             default -> throw new IllegalArgumentException(kind);
         }
         return dir;
