@@ -25,13 +25,14 @@
 # Usage: bench/models.sh [--quick] [--rounds 3] [--shapes small,1b] [--dtypes f32,bf16]
 #                        [--impls sdpa,kernels-community/flash-attn2] [--threads 2] [--prompt-len 512]
 #                        [--new-tokens 128] [--models-dir DIR] [--reuse-models] [--out DIR] [--results DIR]
-#                        [--wait-idle SECONDS] [--no-jlama] [--jlama-native]
+#                        [--wait-idle SECONDS] [--timeout SECONDS] [--no-jlama] [--jlama-native]
 #   --impls ''      no kernelhub runs (Jlama and membw only)
 #   --quick         smoke run: small shape only, 1 round (results go to --out, not bench/results)
 #   --models-dir    where the checkpoints go (default bench/out/models/ckpt; 1b f32 is 4.4 GB, 1b bf16 2.2 GB)
 #   --reuse-models  keep a checkpoint directory that already has a config.json instead of rewriting it
 #   --wait-idle S   before the run and before each measurement wait up to S seconds for the machine to be idle
 #                   (as bench/cpu-attention.sh; the machine may be shared)
+#   --timeout S     a measurement still running after S seconds (default 1800) is killed and recorded as an error
 #   --jlama-native  let Jlama use its C kernels (jlama-native, libjlama.so) instead of forcing its Vector API
 #                   path: on this project's machine (AMD EPYC, AVX-512) 0.8.4's native batched F32 GEMM gives wrong
 #                   prefill results and its BF16 GEMM NaNs, so the default forces the (correct) Vector API path
@@ -68,6 +69,7 @@ WAIT_IDLE=0
 JLAMA=1
 JLAMA_NATIVE=0
 SEED=0
+TIMEOUT=1800
 while (($#)); do
   case "$1" in
     --quick) QUICK=1; shift ;;
@@ -83,6 +85,7 @@ while (($#)); do
     --out) OUT=$2; shift 2 ;;
     --results) RESULTS=$2; shift 2 ;;
     --wait-idle) WAIT_IDLE=$2; shift 2 ;;
+    --timeout) TIMEOUT=$2; shift 2 ;;
     --no-jlama) JLAMA=0; shift ;;
     --jlama-native) JLAMA_NATIVE=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -266,13 +269,14 @@ measure() {
   shift 3
   gate
   psi0=$(psi_us) t0=$(now_us)
-  out=$("$@" 2>"$ERR") || rc=$?
+  out=$(timeout --kill-after=30 "$TIMEOUT" "$@" 2>"$ERR") || rc=$?
   psi_pct=$(( ($(psi_us) - psi0) * 100 / ($(now_us) - t0 + 1) ))
   # shellcheck disable=SC2086 # fields is a list of key=value words without spaces
   if ((rc == 0)) && line=$(printf '%s\n' "$out" | last_json runner="$runner" $fields cpu_pressure_pct="$psi_pct"); then
     printf '%s\n' "$line" | emit
   else
     msg=$(grep -v 'Using incubator modules' "$ERR" | grep -v '^[[:space:]]*$' | tail -n 1 | cut -c1-300 || true)
+    ((rc == 124 || rc == 137)) && msg="timed out after $TIMEOUT s (--timeout)"
     # shellcheck disable=SC2086
     json_line runner="$runner" $fields exit="$rc" error="${msg:-no JSON output}" | emit
   fi
