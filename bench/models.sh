@@ -9,7 +9,7 @@
 #   measure  prefill tokens/s of a fixed --prompt-len-token prompt (default 512; time to the first generated
 #            token) and decode tokens/s of the --new-tokens - 1 greedy tokens after the first (default 128)
 #
-#   kernelhub `kernelhub generate DIR --tokens IDS --max-new-tokens N --greedy --threads T --dtype D --impl I --json`
+#   kernelhub `kernelhub generate DIR --tokens IDS --max-new-tokens N --greedy --ignore-eos --threads T --dtype D --impl I --json`
 #             for each --impls id (default sdpa and kernels-community/flash-attn2; hub ids resolve through the
 #             caller's environment, e.g. KERNELHUB_LOCAL_KERNELS or KERNELHUB_HUB, which is passed through)
 #   jlama     bench/jlama (JlamaBench): Jlama 0.8.4's own loader and forward/sample loop, the same token ids,
@@ -330,7 +330,7 @@ EOF
           for impl in ${IMPLS//,/ }; do
             echo "bench: $shape $dtype round $round: kernelhub $impl" >&2
             measure kernelhub "$shape-$dtype-r$round-kernelhub-${impl//\//_}" "shape=$shape dtype_requested=$dtype round=$round impl_requested=$impl" \
-              "${KH[@]}" generate "$dir" --tokens "$ids" --max-new-tokens "$NEW_TOKENS" --greedy \
+              "${KH[@]}" generate "$dir" --tokens "$ids" --max-new-tokens "$NEW_TOKENS" --greedy --ignore-eos \
               --threads "$THREADS" --dtype "$dtype" --impl "$impl" --json
           done
         elif ((JLAMA)); then

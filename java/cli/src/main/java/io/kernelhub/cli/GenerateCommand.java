@@ -81,6 +81,10 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Penalize tokens already in the sequence (1 = off; default: generation_config.json's).")
     Double repetitionPenalty;
 
+    @Option(names = "--ignore-eos", description = "Do not stop at end-of-sequence ids: always generate "
+            + "--max-new-tokens tokens (benchmarks).")
+    boolean ignoreEos;
+
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -173,6 +177,9 @@ final class GenerateCommand implements Callable<Integer> {
         }
         if (repetitionPenalty != null) {
             c = c.withRepetitionPenalty(repetitionPenalty);
+        }
+        if (ignoreEos) {
+            c = c.withEosTokenIds(List.of());
         }
         return c.withSeed(seed).withPromptLogits(saveLogits != null);
     }

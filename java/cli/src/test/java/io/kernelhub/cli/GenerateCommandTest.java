@@ -118,6 +118,30 @@ class GenerateCommandTest {
         assertThat(runs.get(1)).isEqualTo(runs.get(0));
     }
 
+    /** The first greedy token made the eos id: generation stops after it, unless --ignore-eos. */
+    @Test
+    void eosStopsUnlessIgnored() throws IOException {
+        Cli first = Cli.run("generate", model.toString(), "--tokens", "510,9,8", "--max-new-tokens", "1", "--greedy",
+                "--threads", "1", "--json");
+        int eos = JSON.readTree(first.out()).get("tokens").get(0).asInt();
+        Path dir = tmp.resolve("eos");
+        Files.createDirectories(dir);
+        try (Stream<Path> files = Files.list(model)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": " + eos + ", \"do_sample\": false}");
+        Cli stops = Cli.run("generate", dir.toString(), "--tokens", "510,9,8", "--max-new-tokens", "6", "--greedy",
+                "--threads", "1", "--json");
+        JsonNode j = JSON.readTree(stops.out());
+        assertThat(ints(j.get("tokens"))).containsExactly(eos);
+        assertThat(j.get("stop_reason").asText()).isEqualTo("eos");
+        Cli ignores = Cli.run("generate", dir.toString(), "--tokens", "510,9,8", "--max-new-tokens", "6", "--greedy",
+                "--ignore-eos", "--threads", "1", "--json");
+        assertThat(JSON.readTree(ignores.out()).get("tokens")).hasSize(6);
+    }
+
     @Test
     void sameSeedSameSampleDifferentSeedDifferent() throws IOException {
         List<String> outs = new ArrayList<>();

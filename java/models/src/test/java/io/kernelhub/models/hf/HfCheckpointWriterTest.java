@@ -327,13 +327,15 @@ class HfCheckpointWriterTest {
                 LlamaCheckpointConfig::headDim).containsExactly(8192, 512, 1408, 8, 4, 64);
         LlamaCheckpointConfig oneB = HfCheckpointWriter.oneB(0).config();
         assertThat(oneB).isEqualTo(new LlamaCheckpointConfig(32000, 2048, 8192, 16, 32, 8, 64, 2048, 1e-5, 500000.0,
-                new RopeScaling.Llama3(32.0, 1.0, 4.0, 8192), false, false, false, "silu", DType.BF16));
+                new RopeScaling.None(), false, false, false, "silu", DType.BF16));
         long params = HfCheckpointWriter.weights(oneB).stream().mapToLong(HfCheckpointWriter.Weight::numel).sum();
         assertThat(params).isBetween(1_000_000_000L, 1_200_000_000L);
-        // the 1B config (llama3 rope scaling) reads back as written; its weights are not written here
+        // the 1B shape with llama3 rope scaling: its config reads back as written (weights not written here)
+        LlamaCheckpointConfig scaled = new LlamaCheckpointConfig(32000, 2048, 8192, 16, 32, 8, 64, 2048, 1e-5, 500000.0,
+                new RopeScaling.Llama3(32.0, 1.0, 4.0, 8192), false, false, false, "silu", DType.BF16);
         Path dir = Files.createDirectories(tmp.resolve("oneB"));
         Files.writeString(dir.resolve("config.json"), PythonJson.dumps(HfCheckpointWriter.configJson(
-                HfCheckpointWriter.oneB(0)), true));
+                HfCheckpointWriter.oneB(0).withConfig(scaled)), true));
         assertThat(Files.readString(dir.resolve("config.json"))).contains("""
                   "rope_scaling": {
                     "factor": 32.0,
@@ -344,7 +346,7 @@ class HfCheckpointWriterTest {
                   },
                   "rope_theta": 500000.0,
                 """);
-        assertThat(HfModelConfigs.readConfig(dir)).isEqualTo(oneB);
+        assertThat(HfModelConfigs.readConfig(dir)).isEqualTo(scaled);
     }
 
     @Test
