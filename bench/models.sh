@@ -194,13 +194,17 @@ for arg in sys.argv[1:]:
     except ValueError:
         extra[k] = v
 obj = None
-for line in sys.stdin:
-    line = line.strip()
-    if line.startswith("{"):
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            pass
+text = sys.stdin.read()
+try:  # one JSON document (kernelhub prints it indented) ...
+    obj = json.loads(text)
+except ValueError:  # ... or the last JSON line among log lines
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                pass
 if not isinstance(obj, dict):
     sys.exit(1)
 obj.update(extra)
