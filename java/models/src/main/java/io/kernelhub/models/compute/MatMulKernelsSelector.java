@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * Picks the matmul provider once per JVM, like sdpa's tile kernels: the Vector API one when the
- * incubator module is enabled and vectors are at least 256 bits, else the scalar one. The
+ * incubator module is enabled and vectors are 256 to 512 bits, else the scalar one. The
  * property {@value #PROPERTY} ({@code scalar} or {@code vector}) forces a choice.
  */
 final class MatMulKernelsSelector {
@@ -33,7 +33,9 @@ final class MatMulKernelsSelector {
         }
         try {
             int bits = VectorMatMulKernels.preferredBits();
-            return bits >= 256 ? null : "the CPU's preferred vector size is " + bits + " bits";
+            // 256 to 512 bits: the lane-sum tree covers up to 16 float lanes
+            return bits >= 256 && bits <= 512 ? null : "the CPU's preferred vector size is " + bits
+                    + " bits (the vector kernels take 256 to 512)";
         } catch (LinkageError e) {
             return "the Vector API failed to load: " + e;
         }

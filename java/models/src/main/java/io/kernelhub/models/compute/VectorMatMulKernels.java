@@ -28,8 +28,12 @@ public final class VectorMatMulKernels implements MatMulKernels {
             VectorSpecies.of(short.class, VectorShape.forBitSize(FS.vectorBitSize() / 2));
     private static final int L = FS.length();
 
-    /** Lane rotations by L/2, L/4, ..., 1: the fixed tree {@link #sum} adds in. */
-    private static final VectorShuffle<Float>[] HALVES = halves();
+    // lane rotations by L/2, L/4, L/8, L/16 (those below one lane are unused): the fixed tree sum() adds in.
+    // Each is its own constant so the JIT turns every step into one permute + add.
+    private static final VectorShuffle<Float> BY_HALF = rotation(L / 2);
+    private static final VectorShuffle<Float> BY_QUARTER = rotation(Math.max(1, L / 4));
+    private static final VectorShuffle<Float> BY_EIGHTH = rotation(Math.max(1, L / 8));
+    private static final VectorShuffle<Float> BY_SIXTEENTH = rotation(Math.max(1, L / 16));
 
     private final ThreadLocal<float[]> f16Scratch = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -90,15 +94,8 @@ public final class VectorMatMulKernels implements MatMulKernels {
         return s;
     }
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] halves() {
-        int steps = Integer.numberOfTrailingZeros(L);
-        VectorShuffle<Float>[] out = new VectorShuffle[steps];
-        for (int s = 0; s < steps; s++) {
-            int by = L >> (s + 1);
-            out[s] = VectorShuffle.fromOp(FS, i -> (i + by) % L);
-        }
-        return out;
+    private static VectorShuffle<Float> rotation(int by) {
+        return VectorShuffle.fromOp(FS, i -> (i + by) % L);
     }
 
     /**
@@ -107,8 +104,15 @@ public final class VectorMatMulKernels implements MatMulKernels {
      * same call would give different bits before and after compilation.
      */
     private static float sum(FloatVector v) {
-        for (VectorShuffle<Float> h : HALVES) {
-            v = v.add(v.rearrange(h));
+        v = v.add(v.rearrange(BY_HALF));
+        if (L >= 4) {
+            v = v.add(v.rearrange(BY_QUARTER));
+        }
+        if (L >= 8) {
+            v = v.add(v.rearrange(BY_EIGHTH));
+        }
+        if (L >= 16) {
+            v = v.add(v.rearrange(BY_SIXTEENTH));
         }
         return v.lane(0);
     }
