@@ -435,6 +435,17 @@ public final class SafetensorsWriter {
         void write(FileChannel channel) throws IOException;
     }
 
+    /**
+     * Writes UTF-8 {@code text} as {@code target} the way every file of a model directory is
+     * written: into a synced temporary sibling, then renamed over the target.
+     *
+     * @throws UncheckedIOException naming the target when writing fails (the target is then untouched)
+     */
+    public static void writeTextAtomically(Path target, String text) {
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        writeAtomically(target, channel -> writeFully(channel, ByteBuffer.wrap(bytes)));
+    }
+
     /** Writes a temporary file beside the target, syncs it, and renames it over the target. */
     private static void writeAtomically(Path target, Body body) {
         Path dir = target.toAbsolutePath().getParent();
