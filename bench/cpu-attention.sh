@@ -56,6 +56,8 @@ has_peer() { [[ ",$PEERS," == *",$1,"* ]]; }
 
 # shellcheck source=../scripts/jdk.sh
 source "$ROOT/scripts/jdk.sh"
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 JAVA_HOME="$(kh_find_jdk)" || exit 2
 export JAVA_HOME
 JAVA="$JAVA_HOME/bin/java"
@@ -101,34 +103,11 @@ KH=("$JAVA" "${KH_JVM_FLAGS[@]}" ${KERNELHUB_JAVA_OPTS:-} -jar "$OUT/kernelhub.j
 JSONL="$OUT/cpu-attention.jsonl"
 : > "$JSONL"
 emit() { tee -a "$JSONL"; }
-# one JSON line from key=value arguments (values that parse as JSON stay JSON)
-json_line() {
-  "$PY" - "$@" <<'EOF'
-import json, sys
-out = {}
-for arg in sys.argv[1:]:
-    k, v = arg.split("=", 1)
-    try:
-        out[k] = json.loads(v)
-    except ValueError:
-        out[k] = v
-print(json.dumps(out))
-EOF
-}
 # contention indicators for the record: the kernel's steal ticks and CPU pressure (PSI "some": share of
 # wall time in which a runnable task waited for a CPU; the benchmark itself runs 2 threads on 2 cores,
 # JIT and GC threads included, so a quiet run shows 5-10%; tens of percent mean contention)
 steal() { awk '/^cpu /{print $9}' /proc/stat; }
-psi_us() { sed -n 's/^some .*total=\([0-9]*\).*/\1/p' /proc/pressure/cpu 2>/dev/null || echo 0; }
-now_us() { date +%s%6N; }
-# busy share (%) of all CPUs over ${1:-5} s, whoever uses them
-busy_pct() {
-  local a b
-  read -ra a < <(head -n1 /proc/stat); sleep "${1:-5}"; read -ra b < <(head -n1 /proc/stat)
-  local idle=$(( b[4] + b[5] - a[4] - a[5] )) total=0 i
-  for ((i = 1; i < ${#a[@]}; i++)); do total=$(( total + b[i] - a[i] )); done
-  echo $(( total > 0 ? 100 - idle * 100 / total : 0 ))
-}
+# psi_us, now_us and busy_pct come from bench/lib.sh
 BUSY=$(busy_pct)
 if (( WAIT_IDLE > 0 )); then
   deadline=$(( $(date +%s) + WAIT_IDLE ))

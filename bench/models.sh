@@ -106,6 +106,8 @@ PY=python3
 
 # shellcheck source=../scripts/jdk.sh
 source "$ROOT/scripts/jdk.sh"
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 JAVA_HOME="$(kh_find_jdk)" || exit 2
 export JAVA_HOME
 JAVA="$JAVA_HOME/bin/java"
@@ -168,20 +170,6 @@ for line in sys.stdin:
     print("  " + json.dumps(r), file=sys.stderr)
 '
 }
-# one JSON line from key=value arguments (values that parse as JSON stay JSON)
-json_line() {
-  "$PY" - "$@" <<'EOF'
-import json, sys
-out = {}
-for arg in sys.argv[1:]:
-    k, v = arg.split("=", 1)
-    try:
-        out[k] = json.loads(v)
-    except ValueError:
-        out[k] = v
-print(json.dumps(out))
-EOF
-}
 # the last line of stdin that is a JSON object, re-serialised with extra key=value fields; fails if none
 last_json() {
   "$PY" -c '
@@ -210,17 +198,6 @@ if not isinstance(obj, dict):
 obj.update(extra)
 print(json.dumps(obj))
 ' "$@"
-}
-# contention indicators (as bench/cpu-attention.sh): CPU pressure (PSI "some": share of wall time in which a
-# runnable task waited for a CPU; a quiet run of T threads on T cores shows ~5-10% from JIT and GC threads)
-psi_us() { sed -n 's/^some .*total=\([0-9]*\).*/\1/p' /proc/pressure/cpu 2>/dev/null || echo 0; }
-now_us() { date +%s%6N; }
-busy_pct() {  # busy share (%) of all CPUs over ${1:-5} s, whoever uses them
-  local a b
-  read -ra a < <(head -n1 /proc/stat); sleep "${1:-5}"; read -ra b < <(head -n1 /proc/stat)
-  local idle=$(( b[4] + b[5] - a[4] - a[5] )) total=0 i
-  for ((i = 1; i < ${#a[@]}; i++)); do total=$(( total + b[i] - a[i] )); done
-  echo $(( total > 0 ? 100 - idle * 100 / total : 0 ))
 }
 WAITED=0
 gate() {  # before one measurement: wait (up to WAIT_IDLE s) until the machine is idle
