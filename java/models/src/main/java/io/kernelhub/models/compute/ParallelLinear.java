@@ -32,12 +32,12 @@ public final class ParallelLinear {
     }
 
     /**
-     * For each i: {@code outs[i][r * ws[i].rows() + o] = round(sum_k x[r * in + k] * ws[i][o, k] + biases[i][o])}
-     * for the first {@code rows} rows. All matrices must share the input width.
-     *
-     * @param biases per matrix, or null entries (or a null array) for none
+     * For each matrix i of {@code p}: {@code outs[i][r * rows_i + o] = round(sum_k x[r * in + k] * w_i[o, k] + bias_i[o])}
+     * for the first {@code rows} activation rows.
      */
-    public void apply(float[] x, int rows, WeightMatrix[] ws, float[][] biases, float[][] outs, DType round) {
+    public void apply(float[] x, int rows, Projection p, float[][] outs, DType round) {
+        WeightMatrix[] ws = p.matrices();
+        float[][] biases = p.biases();
         int rBlocks = (rows + ACTIVATION_ROWS - 1) / ACTIVATION_ROWS;
         int total = 0;
         for (WeightMatrix w : ws) {
@@ -60,7 +60,7 @@ public final class ParallelLinear {
             float[] y = outs[m];
             int out = w.rows();
             kernels.matmul(x, rFrom * w.cols(), rCount, w, oFrom, oTo, y, rFrom * out, out);
-            float[] b = biases == null ? null : biases[m];
+            float[] b = biases[m];
             for (int r = rFrom; r < rFrom + rCount; r++) {
                 int yo = r * out;
                 if (b != null) {

@@ -9,14 +9,11 @@ import io.kernelhub.models.InferenceSession;
 import io.kernelhub.models.compute.MatMulKernels;
 import io.kernelhub.models.compute.ParallelLinear;
 import io.kernelhub.models.compute.ThreadTeam;
-import io.kernelhub.models.compute.WeightMatrix;
 import io.kernelhub.models.hf.GenerationDefaults;
 import io.kernelhub.models.hf.LlamaCheckpointConfig;
 import io.kernelhub.models.safetensors.TensorSource;
 import io.kernelhub.models.tokenizer.TextTokenizer;
 import java.lang.foreign.Arena;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -75,7 +72,7 @@ public final class LlamaForCausalLM implements CausalLM {
             this.rope = new RotaryTables(config, dtype);
             t = new ThreadTeam(threads, "kernelhub-llama");
             this.linear = new ParallelLinear(t, MatMulKernels.selected());
-            this.linear.warmUp(weights.layers().get(0).q());
+            this.linear.warmUp(weights.layers().get(0).qkv().matrices()[0]);
         } catch (RuntimeException | Error e) {
             if (t != null) {
                 t.close();
@@ -135,22 +132,9 @@ public final class LlamaForCausalLM implements CausalLM {
         return team.size();
     }
 
-    /** Bytes of weights one decode step reads (all matrices, one embedding row). */
-    public long bytesPerDecodeStep() {
-        return weights.bytesPerDecodeStep();
-    }
-
     /** Native bytes of weights converted at load (0 when the checkpoint is already in the compute dtype). */
     public long convertedWeightBytes() {
-        List<WeightMatrix> all = new ArrayList<>();
-        all.add(weights.embed());
-        if (weights.lmHead() != weights.embed()) {
-            all.add(weights.lmHead());
-        }
-        for (LlamaWeights.Layer l : weights.layers()) {
-            all.addAll(List.of(l.q(), l.k(), l.v(), l.o(), l.gate(), l.up(), l.down()));
-        }
-        return LlamaWeights.convertedBytes(all);
+        return weights.convertedBytes();
     }
 
     @Override

@@ -8,9 +8,9 @@ import io.kernelhub.core.attention.AttentionRequest;
 import io.kernelhub.models.InferenceSession;
 import io.kernelhub.models.compute.ParallelLinear;
 import io.kernelhub.models.compute.Rounding;
-import io.kernelhub.models.compute.WeightMatrix;
 import io.kernelhub.models.hf.LlamaCheckpointConfig;
 import java.lang.foreign.Arena;
+import java.util.Arrays;
 
 /**
  * One sequence on a {@link LlamaForCausalLM}: the KV cache (per layer, {@code [1, capacity,
@@ -49,16 +49,6 @@ final class LlamaSession implements InferenceSession {
     private final float[][] gateUpOut;
     private final float[][] oneOut;
     private final float[][] logitsOut;
-    // per layer: the matrices and biases of each fused product, built once
-    private final WeightMatrix[][] qkvW;
-    private final float[][][] qkvB;
-    private final WeightMatrix[][] oW;
-    private final float[][][] oB;
-    private final WeightMatrix[][] gateUpW;
-    private final float[][][] gateUpB;
-    private final WeightMatrix[][] downW;
-    private final float[][][] downB;
-    private final WeightMatrix[] headW;
     private int length;
     private boolean closed;
 
@@ -101,27 +91,6 @@ final class LlamaSession implements InferenceSession {
         gateUpOut = new float[][] {gate, up};
         oneOut = new float[][] {proj};
         logitsOut = new float[][] {logits};
-        int layers = c.layers();
-        qkvW = new WeightMatrix[layers][];
-        qkvB = new float[layers][][];
-        oW = new WeightMatrix[layers][];
-        oB = new float[layers][][];
-        gateUpW = new WeightMatrix[layers][];
-        gateUpB = new float[layers][][];
-        downW = new WeightMatrix[layers][];
-        downB = new float[layers][][];
-        for (int i = 0; i < layers; i++) {
-            LlamaWeights.Layer l = model.weights().layers().get(i);
-            qkvW[i] = new WeightMatrix[] {l.q(), l.k(), l.v()};
-            qkvB[i] = new float[][] {l.qBias(), l.kBias(), l.vBias()};
-            oW[i] = new WeightMatrix[] {l.o()};
-            oB[i] = new float[][] {l.oBias()};
-            gateUpW[i] = new WeightMatrix[] {l.gate(), l.up()};
-            gateUpB[i] = new float[][] {l.gateBias(), l.upBias()};
-            downW[i] = new WeightMatrix[] {l.down()};
-            downB[i] = new float[][] {l.downBias()};
-        }
-        headW = new WeightMatrix[] {model.weights().lmHead()};
     }
 
     @Override
@@ -186,7 +155,7 @@ final class LlamaSession implements InferenceSession {
         for (int li = 0; li < c.layers(); li++) {
             LlamaWeights.Layer layer = w.layers().get(li);
             rmsNorm(x, 0, n, layer.inputNorm(), xn);
-            linear.apply(xn, n, qkvW[li], qkvB[li], qkvOut, dtype);
+            linear.apply(xn, n, layer.qkv(), qkvOut, dtype);
             model.rope().apply(q, n, heads, d, cos, sin);
             model.rope().apply(k, n, kvHeads, d, cos, sin);
             // new keys/values go straight into the cache; q into the query buffer
@@ -201,27 +170,30 @@ final class LlamaSession implements InferenceSession {
                     .causal(true).out(outView).build();
             attention.forward(request);
             context.readFloats(0, 1, ctx, 0, n * qDim);
-            linear.apply(ctx, n, oW[li], oB[li], oneOut, dtype);
+            linear.apply(ctx, n, layer.o(), oneOut, dtype);
             addRounded(x, proj, n * h);
             rmsNorm(x, 0, n, layer.postAttentionNorm(), xn);
-            linear.apply(xn, n, gateUpW[li], gateUpB[li], gateUpOut, dtype);
+            linear.apply(xn, n, layer.gateUp(), gateUpOut, dtype);
             siluMul(gate, up, n * inter);
-            linear.apply(gate, n, downW[li], downB[li], oneOut, dtype);
+            linear.apply(gate, n, layer.down(), oneOut, dtype);
             addRounded(x, proj, n * h);
         }
         length = pos + n;
         if (everyPosition == null) {
             // only the last position's logits are needed to pick the next token
             rmsNorm(x, n - 1, 1, w.finalNorm(), xn);
-            linear.apply(xn, 1, headW, null, logitsOut, dtype);
+            linear.apply(xn, 1, w.lmHead(), logitsOut, dtype);
             return;
         }
+        // every position's logits: one product over all n rows (the LM head streamed once, not n times)
         rmsNorm(x, 0, n, w.finalNorm(), xn);
+        int vocab = c.vocabSize();
+        float[] rows = new float[n * vocab];
+        linear.apply(xn, n, w.lmHead(), new float[][] {rows}, dtype);
         for (int r = 0; r < n; r++) {
-            System.arraycopy(xn, r * h, proj, 0, h);
-            linear.apply(proj, 1, headW, null, logitsOut, dtype);
-            everyPosition[outFrom + r] = logits.clone();
+            everyPosition[outFrom + r] = Arrays.copyOfRange(rows, r * vocab, (r + 1) * vocab);
         }
+        System.arraycopy(rows, (n - 1) * vocab, logits, 0, vocab);
     }
 
     /**

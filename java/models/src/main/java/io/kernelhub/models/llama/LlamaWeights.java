@@ -1,6 +1,7 @@
 package io.kernelhub.models.llama;
 
 import io.kernelhub.core.DType;
+import io.kernelhub.models.compute.Projection;
 import io.kernelhub.models.compute.Rounding;
 import io.kernelhub.models.compute.WeightMatrix;
 import io.kernelhub.models.hf.LlamaCheckpointConfig;
@@ -24,13 +25,14 @@ import java.util.List;
  * @param embed  {@code model.embed_tokens.weight} [vocab, hidden]
  * @param lmHead {@code lm_head.weight} [vocab, hidden], or the embedding itself when tied
  */
-record LlamaWeights(WeightMatrix embed, List<Layer> layers, float[] finalNorm, WeightMatrix lmHead) {
+record LlamaWeights(WeightMatrix embed, List<Layer> layers, float[] finalNorm, Projection lmHead) {
 
-    /** One decoder layer's parameters; biases are null when the config has none. */
-    record Layer(float[] inputNorm, WeightMatrix q, WeightMatrix k, WeightMatrix v, WeightMatrix o,
-                 float[] qBias, float[] kBias, float[] vBias, float[] oBias, float[] postAttentionNorm,
-                 WeightMatrix gate, WeightMatrix up, WeightMatrix down,
-                 float[] gateBias, float[] upBias, float[] downBias) {
+    /**
+     * One decoder layer's parameters, its products grouped as they run: q/k/v, o, gate/up, down
+     * (biases null when the config has none).
+     */
+    record Layer(float[] inputNorm, Projection qkv, Projection o, float[] postAttentionNorm, Projection gateUp,
+                 Projection down) {
     }
 
     /** Every tensor name and shape a checkpoint of this config must have, in load order. */
@@ -90,34 +92,34 @@ record LlamaWeights(WeightMatrix embed, List<Layer> layers, float[] finalNorm, W
             boolean ab = c.attentionBias();
             boolean mb = c.mlpBias();
             layers.add(new Layer(l.vector(p + "input_layernorm.weight"),
-                    l.matrix(a + "q_proj.weight"), l.matrix(a + "k_proj.weight"), l.matrix(a + "v_proj.weight"),
-                    l.matrix(a + "o_proj.weight"),
-                    l.bias(a + "q_proj.bias", ab), l.bias(a + "k_proj.bias", ab), l.bias(a + "v_proj.bias", ab),
-                    l.bias(a + "o_proj.bias", ab),
+                    l.projection(ab, a + "q_proj", a + "k_proj", a + "v_proj"), l.projection(ab, a + "o_proj"),
                     l.vector(p + "post_attention_layernorm.weight"),
-                    l.matrix(m + "gate_proj.weight"), l.matrix(m + "up_proj.weight"), l.matrix(m + "down_proj.weight"),
-                    l.bias(m + "gate_proj.bias", mb), l.bias(m + "up_proj.bias", mb), l.bias(m + "down_proj.bias", mb)));
+                    l.projection(mb, m + "gate_proj", m + "up_proj"), l.projection(mb, m + "down_proj")));
         }
         float[] norm = l.vector("model.norm.weight");
         WeightMatrix head = c.tieWordEmbeddings() ? embed : l.matrix("lm_head.weight");
-        return new LlamaWeights(embed, List.copyOf(layers), norm, head);
+        return new LlamaWeights(embed, List.copyOf(layers), norm, Projection.of(head, null));
     }
 
-    /** Bytes a decode step streams: every matrix once, but only one embedding row. */
-    long bytesPerDecodeStep() {
-        long total = (long) embed.cols() * embed.dtype().byteSize() + lmHead.byteSize();
-        for (Layer layer : layers) {
-            for (WeightMatrix w : new WeightMatrix[] {layer.q(), layer.k(), layer.v(), layer.o(), layer.gate(),
-                    layer.up(), layer.down()}) {
-                total += w.byteSize();
+    /** Every weight matrix once (a tied LM head is the embedding, listed once), in load order. */
+    List<WeightMatrix> matrices() {
+        List<WeightMatrix> all = new ArrayList<>();
+        all.add(embed);
+        for (Layer l : layers) {
+            for (Projection p : List.of(l.qkv(), l.o(), l.gateUp(), l.down())) {
+                all.addAll(p.weights());
             }
         }
-        return total;
+        WeightMatrix head = lmHead.matrices()[0];
+        if (head != embed) {
+            all.add(head);
+        }
+        return all;
     }
 
-    /** Native bytes held beyond the mapped files (conversions). */
-    static long convertedBytes(List<WeightMatrix> all) {
-        return all.stream().filter(w -> !w.data().isMapped()).mapToLong(WeightMatrix::byteSize).sum();
+    /** Native bytes held beyond the mapped files: the matrices converted at load. */
+    long convertedBytes() {
+        return matrices().stream().filter(w -> !w.data().isMapped()).mapToLong(WeightMatrix::byteSize).sum();
     }
 
     private record Loader(TensorSource source, DType dtype, Arena arena) {
@@ -137,8 +139,15 @@ record LlamaWeights(WeightMatrix embed, List<Layer> layers, float[] finalNorm, W
             return v;
         }
 
-        float[] bias(String name, boolean present) {
-            return present ? vector(name) : null;
+        /** The {@code .weight} (and, when {@code withBias}, {@code .bias}) of each named linear layer. */
+        Projection projection(boolean withBias, String... linears) {
+            WeightMatrix[] ws = new WeightMatrix[linears.length];
+            float[][] bs = new float[linears.length][];
+            for (int i = 0; i < linears.length; i++) {
+                ws[i] = matrix(linears[i] + ".weight");
+                bs[i] = withBias ? vector(linears[i] + ".bias") : null;
+            }
+            return new Projection(ws, bs);
         }
     }
 }

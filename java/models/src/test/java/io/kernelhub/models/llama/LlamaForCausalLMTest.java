@@ -8,6 +8,7 @@ import io.kernelhub.models.AutoModel;
 import io.kernelhub.models.CausalLM;
 import io.kernelhub.models.InferenceSession;
 import io.kernelhub.models.ModelOptions;
+import io.kernelhub.models.compute.WeightMatrix;
 import io.kernelhub.models.hf.HfCheckpointWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -79,12 +80,6 @@ class LlamaForCausalLMTest {
     }
 
     private static long matrixBytes(LlamaForCausalLM m) {
-        LlamaWeights w = m.weights();
-        long total = w.embed().byteSize();
-        for (LlamaWeights.Layer l : w.layers()) {
-            total += l.q().byteSize() + l.k().byteSize() + l.v().byteSize() + l.o().byteSize() + l.gate().byteSize()
-                    + l.up().byteSize() + l.down().byteSize();
-        }
-        return total + (w.lmHead() == w.embed() ? 0 : w.lmHead().byteSize());
+        return m.weights().matrices().stream().mapToLong(WeightMatrix::byteSize).sum();
     }
 }
