@@ -116,17 +116,7 @@ if (( WAIT_IDLE > 0 )); then
     sleep 25; BUSY=$(busy_pct)
   done
 fi
-WAITED=0
-gate() {  # before one measurement: wait (up to WAIT_IDLE s) until the machine is idle
-  (( WAIT_IDLE > 0 )) || return 0
-  local t0 busy
-  t0=$(date +%s)
-  busy=$(busy_pct 2)
-  while (( busy > 10 && $(date +%s) < t0 + WAIT_IDLE )); do
-    sleep 3; busy=$(busy_pct 2)
-  done
-  WAITED=$(( WAITED + $(date +%s) - t0 ))
-}
+WAITED=0  # seconds gate() (bench/lib.sh) waited for an idle machine
 STEAL0=$(steal) PSI0=$(psi_us) T0=$(now_us)
 json_line meta=start date="$(date -u +%FT%TZ)" cores="$(nproc)" \
   cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" \

@@ -28,3 +28,15 @@ busy_pct() {
   for ((i = 1; i < ${#a[@]}; i++)); do total=$(( total + b[i] - a[i] )); done
   echo $(( total > 0 ? 100 - idle * 100 / total : 0 ))
 }
+
+# before one measurement: wait (up to WAIT_IDLE s) until the machine is idle; adds the wait to WAITED
+gate() {
+  (( WAIT_IDLE > 0 )) || return 0
+  local t0 busy
+  t0=$(date +%s)
+  busy=$(busy_pct 2)
+  while (( busy > 10 && $(date +%s) < t0 + WAIT_IDLE )); do
+    sleep 3; busy=$(busy_pct 2)
+  done
+  WAITED=$(( WAITED + $(date +%s) - t0 ))
+}

@@ -199,17 +199,7 @@ obj.update(extra)
 print(json.dumps(obj))
 ' "$@"
 }
-WAITED=0
-gate() {  # before one measurement: wait (up to WAIT_IDLE s) until the machine is idle
-  (( WAIT_IDLE > 0 )) || return 0
-  local t0 busy
-  t0=$(date +%s)
-  busy=$(busy_pct 2)
-  while (( busy > 10 && $(date +%s) < t0 + WAIT_IDLE )); do
-    sleep 3; busy=$(busy_pct 2)
-  done
-  WAITED=$(( WAITED + $(date +%s) - t0 ))
-}
+WAITED=0  # seconds gate() (bench/lib.sh) waited for an idle machine
 
 BUSY=$(busy_pct 3)
 if (( WAIT_IDLE > 0 )); then
