@@ -3,6 +3,7 @@ package io.kernelhub.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kernelhub.core.DType;
+import io.kernelhub.hub.HubFiles;
 import io.kernelhub.models.AutoModel;
 import io.kernelhub.models.CausalLM;
 import io.kernelhub.models.ModelOptions;
@@ -207,7 +208,9 @@ final class GenerateCommand implements Callable<Integer> {
             System.arraycopy(logits[i], 0, flat, i * vocab, vocab);
         }
         try {
-            OutputFiles.writeAtomically(saveLogits, tmp -> NpyWriter.writeFloat32(tmp, flat, logits.length, vocab));
+            OutputFiles.createParents(saveLogits);
+            HubFiles.writeAtomically(saveLogits.toAbsolutePath(),
+                    out -> NpyWriter.writeFloat32(out, flat, logits.length, vocab));
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + saveLogits + ": " + e.getMessage(), e);
         }

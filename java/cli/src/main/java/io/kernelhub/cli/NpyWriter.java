@@ -33,10 +33,18 @@ final class NpyWriter {
     }
 
     static void writeFloat32(Path file, float[] values, int... shape) throws IOException {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            writeFloat32(out, values, shape);
+        }
+    }
+
+    /** The same .npy bytes onto a stream (e.g. one writing a file atomically). */
+    static void writeFloat32(OutputStream out, float[] values, int... shape) throws IOException {
         checkCount(values.length, shape);
         ByteBuffer data = ByteBuffer.allocate(Math.multiplyExact(values.length, 4)).order(ByteOrder.LITTLE_ENDIAN);
         data.asFloatBuffer().put(values);
-        write(file, "<f4", shape, data.array());
+        out.write(header("<f4", shape));
+        out.write(data.array());
     }
 
     static void writeInt32(Path file, int[] values, int... shape) throws IOException {
