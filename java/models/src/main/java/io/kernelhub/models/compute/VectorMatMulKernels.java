@@ -77,7 +77,7 @@ public final class VectorMatMulKernels implements MatMulKernels {
         for (; o < oTo; o++) {
             long base = o * rowBytes;
             for (int r = 0; r < rows; r++) {
-                y[yOff + r * yStride + o] = dotScalarRow(x, xOff + r * cols, cols, seg, base, w.dtype());
+                y[yOff + r * yStride + o] = dot(x, xOff + r * cols, seg, base, w.dtype(), 0, cols);
             }
         }
     }
@@ -164,24 +164,25 @@ public final class VectorMatMulKernels implements MatMulKernels {
             a32 = v.fma(w2v, a32);
             a33 = v.fma(w3v, a33);
         }
+        DType dt = bf16 ? DType.BF16 : DType.F32;
         int y1 = y0 + yStride, y2 = y1 + yStride, y3 = y2 + yStride;
         long w1 = w0 + stride, w2 = w1 + stride, w3 = w2 + stride;
-        y[y0] = sum(a00) + tail(x, x0, seg, w0, bf16, upper, cols);
-        y[y0 + 1] = sum(a01) + tail(x, x0, seg, w1, bf16, upper, cols);
-        y[y0 + 2] = sum(a02) + tail(x, x0, seg, w2, bf16, upper, cols);
-        y[y0 + 3] = sum(a03) + tail(x, x0, seg, w3, bf16, upper, cols);
-        y[y1] = sum(a10) + tail(x, x1, seg, w0, bf16, upper, cols);
-        y[y1 + 1] = sum(a11) + tail(x, x1, seg, w1, bf16, upper, cols);
-        y[y1 + 2] = sum(a12) + tail(x, x1, seg, w2, bf16, upper, cols);
-        y[y1 + 3] = sum(a13) + tail(x, x1, seg, w3, bf16, upper, cols);
-        y[y2] = sum(a20) + tail(x, x2, seg, w0, bf16, upper, cols);
-        y[y2 + 1] = sum(a21) + tail(x, x2, seg, w1, bf16, upper, cols);
-        y[y2 + 2] = sum(a22) + tail(x, x2, seg, w2, bf16, upper, cols);
-        y[y2 + 3] = sum(a23) + tail(x, x2, seg, w3, bf16, upper, cols);
-        y[y3] = sum(a30) + tail(x, x3, seg, w0, bf16, upper, cols);
-        y[y3 + 1] = sum(a31) + tail(x, x3, seg, w1, bf16, upper, cols);
-        y[y3 + 2] = sum(a32) + tail(x, x3, seg, w2, bf16, upper, cols);
-        y[y3 + 3] = sum(a33) + tail(x, x3, seg, w3, bf16, upper, cols);
+        y[y0] = sum(a00) + dot(x, x0, seg, w0, dt, upper, cols);
+        y[y0 + 1] = sum(a01) + dot(x, x0, seg, w1, dt, upper, cols);
+        y[y0 + 2] = sum(a02) + dot(x, x0, seg, w2, dt, upper, cols);
+        y[y0 + 3] = sum(a03) + dot(x, x0, seg, w3, dt, upper, cols);
+        y[y1] = sum(a10) + dot(x, x1, seg, w0, dt, upper, cols);
+        y[y1 + 1] = sum(a11) + dot(x, x1, seg, w1, dt, upper, cols);
+        y[y1 + 2] = sum(a12) + dot(x, x1, seg, w2, dt, upper, cols);
+        y[y1 + 3] = sum(a13) + dot(x, x1, seg, w3, dt, upper, cols);
+        y[y2] = sum(a20) + dot(x, x2, seg, w0, dt, upper, cols);
+        y[y2 + 1] = sum(a21) + dot(x, x2, seg, w1, dt, upper, cols);
+        y[y2 + 2] = sum(a22) + dot(x, x2, seg, w2, dt, upper, cols);
+        y[y2 + 3] = sum(a23) + dot(x, x2, seg, w3, dt, upper, cols);
+        y[y3] = sum(a30) + dot(x, x3, seg, w0, dt, upper, cols);
+        y[y3 + 1] = sum(a31) + dot(x, x3, seg, w1, dt, upper, cols);
+        y[y3 + 2] = sum(a32) + dot(x, x3, seg, w2, dt, upper, cols);
+        y[y3 + 3] = sum(a33) + dot(x, x3, seg, w3, dt, upper, cols);
     }
 
     private static void block4x1(float[] x, int x0, int cols, MemorySegment seg, long w0, long stride, boolean bf16,
@@ -198,31 +199,22 @@ public final class VectorMatMulKernels implements MatMulKernels {
             a2 = v.fma(load(seg, off + 2 * stride, bf16), a2);
             a3 = v.fma(load(seg, off + 3 * stride, bf16), a3);
         }
-        y[y0] = sum(a0) + tail(x, x0, seg, w0, bf16, upper, cols);
-        y[y0 + 1] = sum(a1) + tail(x, x0, seg, w0 + stride, bf16, upper, cols);
-        y[y0 + 2] = sum(a2) + tail(x, x0, seg, w0 + 2 * stride, bf16, upper, cols);
-        y[y0 + 3] = sum(a3) + tail(x, x0, seg, w0 + 3 * stride, bf16, upper, cols);
+        DType dt = bf16 ? DType.BF16 : DType.F32;
+        y[y0] = sum(a0) + dot(x, x0, seg, w0, dt, upper, cols);
+        y[y0 + 1] = sum(a1) + dot(x, x0, seg, w0 + stride, dt, upper, cols);
+        y[y0 + 2] = sum(a2) + dot(x, x0, seg, w0 + 2 * stride, dt, upper, cols);
+        y[y0 + 3] = sum(a3) + dot(x, x0, seg, w0 + 3 * stride, dt, upper, cols);
     }
 
-    /** The columns past the last full vector (none when cols is a multiple of the lane count). */
-    private static float tail(float[] x, int x0, MemorySegment seg, long rowOff, boolean bf16, int from, int cols) {
-        if (from == cols) {
-            return 0;
-        }
-        DType dt = bf16 ? DType.BF16 : DType.F32;
+    /**
+     * Columns {@code [from, cols)} of one row, scalar: the columns past the last full vector (none
+     * when cols is a multiple of the lane count), and whole rows past the last block of four.
+     */
+    private static float dot(float[] x, int x0, MemorySegment seg, long rowOff, DType dt, int from, int cols) {
         long es = dt.byteSize();
         float s = 0;
         for (int k = from; k < cols; k++) {
             s += x[x0 + k] * dt.read(seg, rowOff + k * es);
-        }
-        return s;
-    }
-
-    private static float dotScalarRow(float[] x, int x0, int cols, MemorySegment seg, long base, DType dt) {
-        float s = 0;
-        long es = dt.byteSize();
-        for (int k = 0; k < cols; k++) {
-            s += x[x0 + k] * dt.read(seg, base + k * es);
         }
         return s;
     }
