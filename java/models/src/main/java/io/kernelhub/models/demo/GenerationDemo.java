@@ -2,6 +2,7 @@ package io.kernelhub.models.demo;
 
 import io.kernelhub.core.DType;
 import io.kernelhub.models.CausalLM;
+import io.kernelhub.models.InferenceSession;
 import io.kernelhub.models.generate.GenerationConfig;
 import io.kernelhub.models.generate.GenerationListener;
 import io.kernelhub.models.generate.GenerationResult;
@@ -255,8 +256,9 @@ public final class GenerationDemo {
     private static float[] eagerLogitsAt(CausalLM model, int[] prompt, int[] eagerTokens, int index) {
         int[] seq = Arrays.copyOf(prompt, prompt.length + index);
         System.arraycopy(eagerTokens, 0, seq, prompt.length, index);
-        float[][] all = model.logits(seq);
-        return all[all.length - 1];
+        try (InferenceSession session = model.newSession(seq.length)) {
+            return session.append(seq, 0, seq.length).clone(); // only the last position's logits
+        }
     }
 
     /**
