@@ -25,7 +25,9 @@ final class KeygenCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         o.println("created signing key " + id + " in " + s.keysDir());
         o.println("  private: " + s.keysDir().resolve("signing.key") + " (keep it secret)");
-        o.println("  public:  " + s.keysDir().resolve("signing.pub") + " (users trust it with: kernelhub trust add FILE)");
+        o.println("  public:  " + s.keysDir().resolve("signing.pub") + " (users trust it with: kernelhub trust add FILE "
+                + "--org ORG)");
+        o.println("  trusted here for every org (this machine's own key)");
         o.flush();
         return ExitCodes.OK;
     }

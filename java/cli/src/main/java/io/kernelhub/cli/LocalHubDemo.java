@@ -94,7 +94,7 @@ final class LocalHubDemo implements AutoCloseable {
         HubServer server = new HubServer(home.localHub(), "127.0.0.1", 0, null, null).start();
         log.println("demo: serving " + home.localHub() + " at " + server.uri());
         Path clientHome = Files.createTempDirectory(buildLogs, "client-");
-        new KeyRing(clientHome.resolve("keys")).trust(Files.readString(home.keysDir().resolve("signing.pub")));
+        new KeyRing(clientHome.resolve("keys")).trust(Files.readString(home.keysDir().resolve("signing.pub")), List.of("kernels-community"));
         HubSettings client = new HubSettings(clientHome, List.of(server.uri().toString()), false, false, null, null,
                 RetryPolicy.DEFAULT);
         log.flush();

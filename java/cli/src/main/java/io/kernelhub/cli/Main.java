@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         description = "Attention kernels for the JVM: pick an implementation by name, run and check it.",
         subcommands = {DoctorCommand.class, ListCommand.class, AttendCommand.class, GenerateCommand.class, MakeModelCommand.class, DemoCommand.class, InitCommand.class,
-                BuildCommand.class, CheckCommand.class, PackCommand.class, ValidateCommand.class, ReportCommand.class, BenchCommand.class, KeygenCommand.class, TrustCommand.class, PublishCommand.class,
+                BuildCommand.class, CheckCommand.class, PackCommand.class, ValidateCommand.class, ReportCommand.class, BenchCommand.class, KeygenCommand.class, TrustCommand.class, PublishCommand.class, IndexCommand.class,
                 ServeCommand.class, ResolveCommand.class, DownloadCommand.class, LockCommand.class, CacheCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",

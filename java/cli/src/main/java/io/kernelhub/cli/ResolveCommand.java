@@ -2,6 +2,7 @@ package io.kernelhub.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kernelhub.bridge.LocalKernels;
 import io.kernelhub.core.attention.HubKernelId;
 import io.kernelhub.hub.Resolution;
 import io.kernelhub.hub.select.Selection;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Spec;
 /** {@code kernelhub resolve ID [--json]}: the version and variant this machine gets, and why not the others. */
 @Command(name = "resolve", mixinStandardHelpOptions = true,
         description = "Resolve a hub id (org/name[@spec]) through the hubs in KERNELHUB_HUB: print the chosen version "
-                + "and variant and every rejected variant with its reason. Downloads nothing but the manifest.")
+                + "and variant and every rejected variant with its reason. Downloads nothing but the manifest. An id "
+                + "that KERNELHUB_LOCAL_KERNELS maps to a build resolves to that build, as loading it would.")
 final class ResolveCommand implements Callable<Integer> {
 
     @Spec
@@ -31,7 +33,9 @@ final class ResolveCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         HubKernelId kid = HubKernelId.parse(id);
-        Resolution r = HubCommands.client(HubCommands.settings()).resolve(kid);
+        var client = HubCommands.client(HubCommands.settings());
+        // what attend --impl ID would load: a local build named in KERNELHUB_LOCAL_KERNELS comes first
+        Resolution r = client.resolveLocal(kid, LocalKernels.fromEnvironment()).orElseGet(() -> client.resolve(kid));
         Selection sel = r.selection();
         PrintWriter o = spec.commandLine().getOut();
         if (json) {

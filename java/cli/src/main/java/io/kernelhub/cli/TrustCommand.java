@@ -34,14 +34,29 @@ final class TrustCommand implements Callable<Integer> {
         Path file;
 
         @picocli.CommandLine.Option(names = "--org", split = ",", paramLabel = "ORG",
-                description = "Trust the key only for these orgs (ids org/name); default: any org.")
+                description = "The orgs (the part of ids before '/') whose kernels the key may sign. Required, "
+                        + "unless --any-org.")
         java.util.List<String> orgs = new java.util.ArrayList<>();
+
+        @picocli.CommandLine.Option(names = "--any-org", description = "Trust the key for every org (an explicit choice).")
+        boolean anyOrg;
 
         @Override
         public Integer call() throws IOException {
             if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no such key file: " + file);
-            String id = new KeyRing(HubCommands.settings().keysDir()).trust(Files.readString(file), orgs);
-            spec.commandLine().getOut().println("trusted key " + id + (orgs.isEmpty() ? " for any org" : " for " + orgs));
+            if (anyOrg && !orgs.isEmpty()) throw new IllegalArgumentException("--org and --any-org exclude each other");
+            if (!anyOrg && orgs.isEmpty()) {
+                throw new IllegalArgumentException("name the orgs this key may sign for: kernelhub trust add " + file
+                        + " --org ORG[,ORG...] (or --any-org to trust it for every org)");
+            }
+            KeyRing keys = new KeyRing(HubCommands.settings().keysDir());
+            String id;
+            try {
+                id = anyOrg ? keys.trustForAnyOrg(Files.readString(file)) : keys.trust(Files.readString(file), orgs);
+            } catch (io.kernelhub.hub.HubException e) {
+                throw new IllegalArgumentException(e.getMessage());
+            }
+            spec.commandLine().getOut().println("trusted key " + id + (anyOrg ? " for any org" : " for " + keys.orgsOf(id)));
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;
         }
@@ -56,7 +71,9 @@ final class TrustCommand implements Callable<Integer> {
         public Integer call() {
             KeyRing keys = new KeyRing(HubCommands.settings().keysDir());
             PrintWriter o = spec.commandLine().getOut();
-            keys.trusted().keySet().forEach(k -> o.println(k + (keys.orgsOf(k).isEmpty() ? "  any org" : "  orgs " + keys.orgsOf(k))
+            keys.trusted().keySet().forEach(k -> o.println(k + (keys.orgsOf(k).isEmpty() ? "  NO SCOPE (signs nothing; "
+                    + "trust it again with --org)" : keys.orgsOf(k).contains(KeyRing.ANY_ORG) ? "  any org" : "  orgs "
+                    + keys.orgsOf(k))
                     + (keys.signingKeyId().filter(k::equals).isPresent() ? "  (this machine's signing key)" : "")));
             o.flush();
             return ExitCodes.OK;

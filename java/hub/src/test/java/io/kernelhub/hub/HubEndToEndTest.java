@@ -87,7 +87,7 @@ class HubEndToEndTest {
 
     /** A client home that trusts the publisher's key. */
     HubSettings settings(String hubUrl) throws IOException {
-        new KeyRing(home.resolve("keys")).trust(Files.readString(publisherKeys.resolve("signing.pub")));
+        new KeyRing(home.resolve("keys")).trustForAnyOrg(Files.readString(publisherKeys.resolve("signing.pub")));
         return new HubSettings(home, List.of(hubUrl), false, false, null, null, FAST);
     }
 
@@ -195,13 +195,13 @@ class HubEndToEndTest {
 
             Path home2 = work.resolve("home-stall-" + System.nanoTime());
             HubSettings s2 = new HubSettings(home2, List.of(fh.url()), false, false, null, null, FAST);
-            new KeyRing(home2.resolve("keys")).trust(Files.readString(publisherKeys.resolve("signing.pub")));
+            new KeyRing(home2.resolve("keys")).trustForAnyOrg(Files.readString(publisherKeys.resolve("signing.pub")));
             fh.inject(".tar.gz", FaultyHub.Fault.STALL, FaultyHub.Fault.STALL, FaultyHub.Fault.STALL, FaultyHub.Fault.STALL);
             assertThatThrownBy(() -> client(s2).fetch(HubKernelId.parse(ID))).isInstanceOf(HubException.class)
                     .hasMessageContaining("failed after 4 attempts").hasMessageContaining("Timeout");
             // a server that trickles bytes steadily never trips the read timeout; the transfer deadline cuts it off
             Path home3 = work.resolve("home-trickle-" + System.nanoTime());
-            new KeyRing(home3.resolve("keys")).trust(Files.readString(publisherKeys.resolve("signing.pub")));
+            new KeyRing(home3.resolve("keys")).trustForAnyOrg(Files.readString(publisherKeys.resolve("signing.pub")));
             HubSettings s3 = new HubSettings(home3, List.of(fh.url()), false, false, null, null, new RetryPolicy(1,
                     Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMillis(500)));
             fh.inject(".tar.gz", FaultyHub.Fault.TRICKLE);

@@ -48,7 +48,7 @@ public final class HubBench {
                 for (int i = 0; i < runs; i++) {
                     Path home = work.resolve("cold-" + i);
                     HubFiles.deleteTree(home);
-                    new KeyRing(home.resolve("keys")).trust(Files.readString(Path.of(args[3]).resolve("signing.pub")));
+                    new KeyRing(home.resolve("keys")).trustForAnyOrg(Files.readString(Path.of(args[3]).resolve("signing.pub")));
                     HubClient c = HubKernelResolver.client(settings(home, args[1]), TransferListener.NONE);
                     long t0 = System.nanoTime();
                     HubClient.Installed inst = c.fetch(HubKernelId.parse(args[2]));

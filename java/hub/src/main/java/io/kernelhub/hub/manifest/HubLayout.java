@@ -14,6 +14,16 @@ public final class HubLayout {
         return org + "/" + name + "/maven-metadata.xml";
     }
 
+    /** {@code org/name/kernel-index.json}: the signed version index (see trust.KernelIndex). */
+    public static String index(String org, String name) {
+        return org + "/" + name + "/kernel-index.json";
+    }
+
+    /** {@code org/kernelhub-revocations.json}: the org's signed list of withdrawn keys. */
+    public static String revocations(String org) {
+        return org + "/kernelhub-revocations.json";
+    }
+
     public static String versionDir(String org, String name, Version v) {
         return org + "/" + name + "/" + v + "/";
     }

@@ -1,5 +1,6 @@
 package io.kernelhub.hub.publish;
 
+import io.kernelhub.hub.Digests;
 import io.kernelhub.hub.HubException;
 import io.kernelhub.hub.manifest.HubLayout;
 import io.kernelhub.hub.manifest.KernelManifest;
@@ -19,17 +20,25 @@ import java.util.stream.Collectors;
 
 /**
  * Publishes a kernel version to a hub: archives and their {@code .sha256} first, then the
- * manifest and its signature (when a signing key exists), and {@code maven-metadata.xml} last,
- * so a version is never listed before all its files are there. Published versions are
+ * manifest and its signature (when a signing key exists), {@code maven-metadata.xml} (for Maven
+ * clients), and the kernel's signed index last, so a version is never listed before all its
+ * files are there. Published versions are
  * immutable: the same variants with the same digests again is a no-op; anything else under an
  * existing version is refused.
  */
 public final class Publisher {
 
     private final KeyRing keys;
+    private final IndexPublisher index;
 
     public Publisher(KeyRing keys) {
+        this(keys, IndexPublisher.DEFAULT_LIFETIME);
+    }
+
+    /** @param indexLifetime how long the kernel's re-signed index stays valid */
+    public Publisher(KeyRing keys, java.time.Duration indexLifetime) {
         this.keys = keys;
+        this.index = new IndexPublisher(keys, indexLifetime);
     }
 
     /** What publishing did. */
@@ -59,6 +68,7 @@ public final class Publisher {
             KernelManifest old = ManifestCodec.parse(existing.get());
             if (digests(old).equals(digests(m))) {
                 ensureListed(hub, m);
+                index.addVersion(hub, m.org(), m.name(), m.version(), Digests.sha256(existing.get()));
                 return new Outcome(old, hub.uri().toString(), true, null);
             }
             throw new HubException(m.id() + " " + m.version() + " is already published at " + hub.uri()
@@ -83,6 +93,7 @@ public final class Publisher {
         }
         hub.put(mpath, mbytes);
         ensureListed(hub, m);
+        index.addVersion(hub, m.org(), m.name(), m.version(), Digests.sha256(mbytes)); // last: the signed list clients trust
         return new Outcome(m, hub.uri().toString(), false, sig.map(ManifestSignature::keyId).orElse(null));
     }
 

@@ -65,6 +65,11 @@ public record HttpHubSource(URI uri, RetryPolicy policy) implements HubSource {
     }
 
     private <T> T withRetries(String what, TransferListener listener, Attempt<T> attempt) {
+        return withRetries(what, listener, Long.MAX_VALUE, attempt);
+    }
+
+    /** @param deadline System.nanoTime() after which no attempt starts and no wait begins (MAX_VALUE: none) */
+    private <T> T withRetries(String what, TransferListener listener, long deadline, Attempt<T> attempt) {
         List<String> failures = new ArrayList<>();
         for (int i = 1; ; i++) {
             try {
@@ -84,6 +89,11 @@ public record HttpHubSource(URI uri, RetryPolicy policy) implements HubSource {
                 long wait = policy.backoff(i).toMillis();
                 if (e instanceof RetryLater later) {
                     wait = Math.min(Math.max(wait, later.millis), 60_000); // honour the server, within a minute
+                }
+                if (deadline != Long.MAX_VALUE && System.nanoTime() + wait * 1_000_000 - deadline >= 0) {
+                    throw new HubException(what + ": no answer within the fetch deadline of "
+                            + policy.fetchDeadline().toMillis() / 1000.0 + " s (" + String.join("; ", failures)
+                            + "). Set KERNELHUB_FETCH_DEADLINE=SECONDS to allow longer, or KERNELHUB_OFFLINE=1 to use the cache.", e);
                 }
                 try {
                     Thread.sleep(wait);
@@ -125,9 +135,12 @@ public record HttpHubSource(URI uri, RetryPolicy policy) implements HubSource {
     @Override
     public Optional<byte[]> fetch(String path, int maxBytes) {
         URI u = url(path);
-        return withRetries("GET " + u, TransferListener.NONE, () -> {
+        long deadline = System.nanoTime() + policy.fetchDeadline().toNanos();
+        return withRetries("GET " + u, TransferListener.NONE, deadline, () -> {
             HttpURLConnection c = open(u, "GET");
-            try {
+            // one watchdog per attempt closes the connection at the deadline: a server that trickles
+            // header or body bytes never trips the per-read timeout, and must not stall resolution
+            try (Watchdog w = Watchdog.start(c, deadline, u)) {
                 if (c.getResponseCode() == 404 || c.getResponseCode() == 410) {
                     return Optional.<byte[]>empty();
                 }
@@ -151,10 +164,48 @@ public record HttpHubSource(URI uri, RetryPolicy policy) implements HubSource {
                     }
                     return Optional.of(data);
                 }
+            } catch (IOException e) {
+                if (System.nanoTime() - deadline >= 0) throw deadlinePassed(u);
+                throw e;
             } finally {
                 c.disconnect();
             }
         });
+    }
+
+    private Final deadlinePassed(URI u) {
+        return new Final(0, "no complete answer within " + policy.fetchDeadline().toMillis() / 1000.0 + " s (the hub is too "
+                + "slow or trickles bytes; set KERNELHUB_FETCH_DEADLINE=SECONDS to allow longer)");
+    }
+
+    /** Closes a connection when its deadline passes (a daemon thread per attempt; closed when the attempt ends). */
+    private static final class Watchdog implements AutoCloseable {
+        private final Thread thread;
+
+        private Watchdog(Thread thread) {
+            this.thread = thread;
+        }
+
+        static Watchdog start(HttpURLConnection c, long deadline, URI u) {
+            Thread t = Thread.ofPlatform().daemon().name("kernelhub-deadline").unstarted(() -> {
+                try {
+                    long left;
+                    while ((left = deadline - System.nanoTime()) > 0) {
+                        java.util.concurrent.TimeUnit.NANOSECONDS.sleep(left);
+                    }
+                    c.disconnect();
+                } catch (InterruptedException done) {
+                    // the attempt finished first
+                }
+            });
+            t.start();
+            return new Watchdog(t);
+        }
+
+        @Override
+        public void close() {
+            thread.interrupt();
+        }
     }
 
     @Override

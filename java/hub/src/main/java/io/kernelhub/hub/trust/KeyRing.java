@@ -19,6 +19,8 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -66,40 +68,72 @@ public final class KeyRing {
                 Files.deleteIfExists(tmp);
             }
             Files.writeString(dir.resolve("signing.pub"), pem("PUBLIC KEY", kp.getPublic().getEncoded()));
-            trust(kp.getPublic());
+            trustForAnyOrg(pem("PUBLIC KEY", kp.getPublic().getEncoded())); // this machine's own key: explicit any-org
             return keyId(kp.getPublic());
         } catch (GeneralSecurityException | IOException e) {
             throw new HubException("cannot create a signing key in " + dir + ": " + e, e);
         }
     }
 
-    /** Adds a public key (PEM text) to the trusted keys; returns its id. */
-    public String trust(String publicKeyPem) {
-        return trust(parsePublic(publicKeyPem, "public key"));
-    }
+    /** The scope line that trusts a key for every org; written only on explicit request ({@code --any-org}, keygen). */
+    public static final String ANY_ORG = "*";
+    private static final java.util.regex.Pattern ORG = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
 
     /**
      * Trusts a public key for the given orgs only ({@code trusted/<key-id>.orgs}, one org per
      * line): a publisher trusted for {@code acme} cannot sign {@code kernels-community/...}.
-     * Without orgs the key may sign any id.
+     * Trust for every org must be asked for explicitly with {@link #ANY_ORG}; a blank or
+     * malformed org name is an error, never "any".
      */
     public String trust(String publicKeyPem, java.util.List<String> orgs) {
-        String id = trust(publicKeyPem);
-        Path scope = dir.resolve("trusted").resolve(id + ".orgs");
+        java.util.List<String> scope = validScope(orgs);
+        PublicKey key = parsePublic(publicKeyPem, "public key");
+        String id = keyId(key);
+        Path file = dir.resolve("trusted").resolve(id + ".orgs");
         try {
-            if (orgs.isEmpty()) {
-                Files.deleteIfExists(scope);
-            } else {
-                io.kernelhub.hub.HubFiles.writeAtomically(scope,
-                        (String.join("\n", orgs) + "\n").getBytes(StandardCharsets.UTF_8));
-            }
+            // the scope first: a key file without its scope is never trusted (see scopeOf)
+            Files.createDirectories(file.getParent());
+            io.kernelhub.hub.HubFiles.writeAtomically(file, (String.join("\n", scope) + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new HubException("cannot write " + scope + ": " + e, e);
+            throw new HubException("cannot write " + file + ": " + e, e);
         }
-        return id;
+        return trust(key);
     }
 
-    /** The orgs a trusted key may sign for, or empty for any. */
+    /** Trusts a key for every org (an explicit choice: {@code trust add --any-org}, or this machine's own key). */
+    public String trustForAnyOrg(String publicKeyPem) {
+        return trust(publicKeyPem, java.util.List.of(ANY_ORG));
+    }
+
+    private static java.util.List<String> validScope(java.util.List<String> orgs) {
+        if (orgs == null || orgs.isEmpty()) {
+            throw new HubException("name the orgs the key may sign for (--org ORG[,ORG...]), or trust it for every org "
+                    + "explicitly (--any-org)");
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String o : orgs) {
+            if (o == null || o.isBlank()) {
+                throw new HubException("an org name is blank; name the orgs the key may sign for, e.g. --org acme, or use "
+                        + "--any-org to trust it for every org");
+            }
+            String t = o.trim();
+            if (!t.equals(ANY_ORG) && !ORG.matcher(t).matches()) {
+                throw new HubException("'" + o + "' is not an org name (letters, digits, '.', '_', '-'; the part of a kernel "
+                        + "id before the '/')");
+            }
+            if (!out.contains(t)) out.add(t);
+        }
+        if (out.contains(ANY_ORG) && out.size() > 1) {
+            throw new HubException("--any-org and --org exclude each other: " + out);
+        }
+        return out;
+    }
+
+    /**
+     * The orgs a trusted key may sign for ({@code [*]} for any), or empty when the key has no
+     * scope file (trusted by an older kernelhub without a scope): such a key signs nothing until
+     * it is trusted again with a scope.
+     */
     public java.util.List<String> orgsOf(String keyId) {
         Path scope = dir.resolve("trusted").resolve(keyId + ".orgs");
         try {
@@ -108,6 +142,17 @@ public final class KeyRing {
         } catch (IOException e) {
             throw new HubException("cannot read " + scope + ": " + e, e);
         }
+    }
+
+    /** True when the key is trusted and its scope covers {@code org}. */
+    public boolean trustedFor(String keyId, String org) {
+        java.util.List<String> orgs = orgsOf(keyId);
+        return trusted().containsKey(keyId) && (orgs.contains(ANY_ORG) || orgs.contains(org));
+    }
+
+    /** True when some trusted key may sign for {@code org} (then unsigned content for it is never accepted). */
+    public boolean hasKeyFor(String org) {
+        return trusted().keySet().stream().anyMatch(k -> trustedFor(k, org));
     }
 
     private String trust(PublicKey key) {
@@ -176,43 +221,74 @@ public final class KeyRing {
         return keys;
     }
 
-    /**
-     * Checks a manifest's signature against the trusted keys.
-     *
-     * @return the id of the key that signed it
-     * @throws HubException when the key is not trusted or the signature does not verify
-     */
-    public String verify(byte[] manifest, ManifestSignature sig, String what) {
-        return verify(manifest, sig, what, null);
+    /** As {@link #verify(byte[], List, String, String, Set)} for one signature and no revocations. */
+    public String verify(byte[] data, ManifestSignature sig, String what, String org) {
+        return verify(data, List.of(sig), what, org, Set.of()).getFirst();
     }
 
     /**
-     * As {@link #verify(byte[], ManifestSignature, String)}, and the key must be trusted for
-     * {@code org} (when the key's trust is scoped to orgs).
+     * Checks signatures over {@code data}: at least one must come from a key trusted for
+     * {@code org} and not revoked, and every signature by such a key must verify (one that does
+     * not means the bytes were altered: refused, not skipped). Signatures by other keys are
+     * ignored, so a publisher can add a new key's signature beside the old one.
+     *
+     * @param revoked key ids withdrawn for this org (signed revocation lists the client has seen)
+     * @return the ids of the trusted keys whose signatures verified
+     * @throws HubException naming what was wrong and what to do
      */
-    public String verify(byte[] manifest, ManifestSignature sig, String what, String org) {
-        PublicKey key = trusted().get(sig.keyId());
-        if (key == null) {
-            throw new HubException(what + " is signed by key " + sig.keyId() + ", which is not among the trusted keys in "
-                    + dir.resolve("trusted") + ". If you trust its publisher, add their public key: "
-                    + "kernelhub trust add KEY.pub");
+    public List<String> verify(byte[] data, List<ManifestSignature> sigs, String what, String org, Set<String> revoked) {
+        if (sigs.isEmpty()) {
+            throw new HubException(what + " carries no signature");
         }
-        try {
-            Signature s = Signature.getInstance("Ed25519");
-            s.initVerify(key);
-            s.update(manifest);
-            if (!s.verify(sig.signature())) {
-                throw new HubException(what + ": the signature by key " + sig.keyId() + " does not match the manifest "
-                        + "(it was altered after signing, or the signature belongs to another manifest). Refusing it.");
+        Map<String, PublicKey> trusted = trusted();
+        List<String> good = new java.util.ArrayList<>();
+        List<String> notes = new java.util.ArrayList<>();
+        for (ManifestSignature sig : sigs) {
+            PublicKey key = trusted.get(sig.keyId());
+            if (key == null) {
+                notes.add("key " + sig.keyId() + " is not among the trusted keys in " + dir.resolve("trusted"));
+                continue;
             }
-            java.util.List<String> orgs = org == null ? java.util.List.of() : orgsOf(sig.keyId());
-            if (!orgs.isEmpty() && !orgs.contains(org)) {
-                throw new HubException(what + " is signed by key " + sig.keyId() + ", which is trusted only for " + orgs
-                        + ", not for '" + org + "'. Refusing it.");
+            List<String> orgs = orgsOf(sig.keyId());
+            if (orgs.isEmpty()) {
+                notes.add("key " + sig.keyId() + " is trusted without an org scope (by an older kernelhub) and signs nothing "
+                        + "until trusted again: kernelhub trust add KEY.pub --org " + org + " (or --any-org)");
+                continue;
             }
-            return sig.keyId();
-        } catch (GeneralSecurityException e) {
-            throw new HubException(what + ": cannot verify the signature: " + e, e);
+            if (!orgs.contains(ANY_ORG) && !orgs.contains(org)) {
+                notes.add("key " + sig.keyId() + " is trusted only for " + orgs + ", not for '" + org + "'");
+                continue;
+            }
+            if (revoked.contains(sig.keyId())) {
+                notes.add("key " + sig.keyId() + " was revoked for '" + org + "' by a signed revocation list");
+                continue;
+            }
+            try {
+                Signature s = Signature.getInstance("Ed25519");
+                s.initVerify(key);
+                s.update(data);
+                if (!s.verify(sig.signature())) {
+                    throw new HubException(what + ": the signature by key " + sig.keyId() + " does not match "
+                            + "(it was altered after signing, or the signature belongs to other content). Refusing it.");
+                }
+            } catch (GeneralSecurityException e) {
+                throw new HubException(what + ": cannot verify the signature by key " + sig.keyId() + ": " + e, e);
+            }
+            good.add(sig.keyId());
+        }
+        if (good.isEmpty()) {
+            throw new NoTrustedSignatureException(what + " has no valid signature by a key trusted for '" + org + "' (" + String.join("; ", notes)
+                    + "). If you trust its publisher, add their public key: kernelhub trust add KEY.pub --org " + org);
+        }
+        return good;
+    }
+
+    /** No signature came from a usable trusted key (as opposed to a trusted key's signature that does not verify). */
+    public static final class NoTrustedSignatureException extends HubException {
+        private static final long serialVersionUID = 1L;
+
+        NoTrustedSignatureException(String message) {
+            super(message);
         }
     }
 
