@@ -27,7 +27,7 @@ import java.util.concurrent.Executors;
  */
 final class FaultyHub implements AutoCloseable {
 
-    enum Fault { ABORT_HALF, ERROR_503, ERROR_503_RETRY_AFTER_1, STALL, CORRUPT, TRICKLE }
+    enum Fault { ABORT_HALF, ERROR_503, ERROR_503_RETRY_AFTER_1, STALL, CORRUPT, TRICKLE, DRIP }
 
     private final Path root;
     private final HttpServer server;
@@ -134,6 +134,13 @@ final class FaultyHub implements AutoCloseable {
                         out.write(body, i, Math.min(256, body.length - i));
                         out.flush();
                         sleep(200);
+                    }
+                }
+                case DRIP -> { // one byte every 100 ms: never silent long enough for a read timeout
+                    for (int i = 0; i < body.length; i++) {
+                        out.write(body[i]);
+                        out.flush();
+                        sleep(100);
                     }
                 }
                 case null, default -> out.write(body);

@@ -128,7 +128,9 @@ class HubEndToEndTest {
         new Publisher(new KeyRing(work.resolve("no-keys"))).publish(build, new FileHubTarget(unsignedHub),
                 work.resolve("staging2"));
         try (HubServer server = new HubServer(unsignedHub, "127.0.0.1", 0, null, null).start()) {
-            HubSettings s = settings(server.uri().toString());
+            // this client trusts the publisher for another org only: no key speaks for test-org
+            new KeyRing(home.resolve("keys")).trust(Files.readString(publisherKeys.resolve("signing.pub")), List.of("acme"));
+            HubSettings s = new HubSettings(home, List.of(server.uri().toString()), false, false, null, null, FAST);
             assertThatThrownBy(() -> client(s).resolve(HubKernelId.parse(ID))).isInstanceOf(HubClient.TrustException.class)
                     .hasMessageContaining("is not signed").hasMessageContaining(HubSettings.ALLOW_UNSIGNED);
             assertThat(client(s.withAllowUnsigned(true)).resolve(HubKernelId.parse(ID)).trust()).startsWith("unsigned");
@@ -137,6 +139,12 @@ class HubEndToEndTest {
                     .isInstanceOf(HubClient.TrustException.class).hasMessageContaining("not signed");
             assertThat(client(s.withOffline(true).withAllowUnsigned(true)).resolve(HubKernelId.parse(ID)).trust())
                     .startsWith("unsigned");
+            // once a key is trusted for test-org, KERNELHUB_ALLOW_UNSIGNED no longer admits its unsigned content
+            new KeyRing(home.resolve("keys")).trust(Files.readString(publisherKeys.resolve("signing.pub")), List.of("test-org"));
+            assertThatThrownBy(() -> client(s.withAllowUnsigned(true)).resolve(HubKernelId.parse(ID)))
+                    .isInstanceOf(HubClient.TrustException.class).hasMessageContaining("does not apply to org 'test-org'");
+            assertThatThrownBy(() -> client(s.withOffline(true).withAllowUnsigned(true)).resolve(HubKernelId.parse(ID)))
+                    .isInstanceOf(HubClient.TrustException.class).hasMessageContaining("does not apply to org 'test-org'");
         }
         try (HubServer server = new HubServer(hub, "127.0.0.1", 0, null, null).start()) {
             HubSettings untrusting = new HubSettings(work.resolve("stranger-" + System.nanoTime()),
@@ -159,7 +167,7 @@ class HubEndToEndTest {
         Files.writeString(mf, Files.readString(mf).replaceFirst("\"x\" : [^,]*,", ""));
         try (HubServer server = new HubServer(tampered, "127.0.0.1", 0, null, null).start()) {
             assertThatThrownBy(() -> client(settings(server.uri().toString())).resolve(HubKernelId.parse(ID)))
-                    .isInstanceOf(HubException.class).hasMessageContaining("does not match the manifest");
+                    .isInstanceOf(HubClient.TrustException.class).hasMessageContaining("but the signed index lists");
             assertThat(client(settings(server.uri().toString())).cache().entries(false)).isEmpty();
         }
     }
@@ -185,11 +193,11 @@ class HubEndToEndTest {
     void retriesServerErrorsAndStallsThenFailsClearly() throws IOException {
         try (FaultyHub fh = new FaultyHub(hub)) {
             HubSettings s = settings(fh.url());
-            fh.inject("maven-metadata.xml", FaultyHub.Fault.ERROR_503, FaultyHub.Fault.ERROR_503_RETRY_AFTER_1);
+            fh.inject("kernel-index.json", FaultyHub.Fault.ERROR_503, FaultyHub.Fault.ERROR_503_RETRY_AFTER_1);
             client(s).resolve(HubKernelId.parse(ID));
             // the test policy's own backoff is at most 50 ms: the server seeing the retry a second or more
             // after its Retry-After answer means the client honoured it (a lower bound: load cannot fake it)
-            assertThat(fh.millisBeforeRetryOf("maven-metadata.xml")).isGreaterThanOrEqualTo(1000);
+            assertThat(fh.millisBeforeRetryOf("kernel-index.json")).isGreaterThanOrEqualTo(1000);
             fh.inject(".tar.gz", FaultyHub.Fault.STALL);
             assertThat(client(s).fetch(HubKernelId.parse(ID)).library()).isRegularFile();
 
@@ -207,7 +215,7 @@ class HubEndToEndTest {
             fh.inject(".tar.gz", FaultyHub.Fault.TRICKLE);
             assertThatThrownBy(() -> client(s3).fetch(HubKernelId.parse(ID))).isInstanceOf(HubException.class)
                     .hasMessageContaining("took longer than");
-            fh.inject("maven-metadata.xml", FaultyHub.Fault.ERROR_503, FaultyHub.Fault.ERROR_503, FaultyHub.Fault.ERROR_503,
+            fh.inject("kernel-index.json", FaultyHub.Fault.ERROR_503, FaultyHub.Fault.ERROR_503, FaultyHub.Fault.ERROR_503,
                     FaultyHub.Fault.ERROR_503);
             assertThatThrownBy(() -> client(s2).resolve(HubKernelId.parse(ID))).isInstanceOf(HubException.class)
                     .hasMessageContaining("HTTP 503").hasMessageContaining("no hub has a matching version");
@@ -344,7 +352,7 @@ class HubEndToEndTest {
             HubSettings s = settings(empty.uri().toString()).withHubs(List.of(empty.uri().toString(), target.uri().toString()));
             Resolution r = client(s).resolve(HubKernelId.parse(ID));
             assertThat(r.hub()).isEqualTo(target.uri().toString());
-            assertThat(r.notes()).singleElement().satisfies(n -> assertThat(n).contains("has no kernel " + ID));
+            assertThat(r.notes()).singleElement().satisfies(n -> assertThat(n).contains("has no signed index for " + ID));
             assertThat(client(s).install(r).library()).isRegularFile();
         }
     }
@@ -356,6 +364,12 @@ class HubEndToEndTest {
         Files.writeString(mf, "{\"schema\": 1, \"id\": \"test-org/hub-kernel\", \"version\": \"0.1.0\", \"variants\": [{}]}");
         try (HubServer server = new HubServer(broken, "127.0.0.1", 0, null, null).start()) {
             HubSettings s = settings(server.uri().toString());
+            // the signed index names the manifest's digest: altered bytes are refused before they are parsed
+            assertThatThrownBy(() -> client(s).fetch(HubKernelId.parse(ID))).isInstanceOf(HubClient.TrustException.class)
+                    .hasMessageContaining("but the signed index lists").hasMessageContaining("nothing was cached");
+            assertThat(client(s).cache().entries(false)).isEmpty();
+            // a malformed index is reported as such
+            Files.writeString(broken.resolve(HubLayout.index("test-org", "hub-kernel")), "{\"payloadType\": 1}");
             assertThatThrownBy(() -> client(s).fetch(HubKernelId.parse(ID))).isInstanceOf(HubException.class)
                     .hasMessageContaining("malformed").hasMessageContaining("Nothing was cached");
             assertThat(client(s).cache().entries(false)).isEmpty();

@@ -98,7 +98,7 @@ class NginxInteropTest {
             assertThat(HubKernelResolver.client(s, TransferListener.NONE).resolve(HubKernelId.parse(ID)).trust())
                     .startsWith("signed by key");
             String access = Files.readString(prefix.resolve("access.log"));
-            assertThat(access).contains("maven-metadata.xml").contains(".kernel.json.sig");
+            assertThat(access).contains("kernel-index.json").contains(".kernel.json ");
             assertThat(access.lines().filter(l -> l.contains(".tar.gz")).toList()).singleElement()
                     .satisfies(l -> assertThat(l).contains("\" 206 "));
         } finally {

@@ -24,6 +24,16 @@ public final class HubLayout {
         return org + "/kernelhub-revocations.json";
     }
 
+    /**
+     * Files a publisher rewrites (the version lists, the signed index and revocation list, and
+     * signature files that gain co-signatures); every other published file is immutable. Clients
+     * never trust these because of where they are, only because of their signatures.
+     */
+    public static boolean isMutable(String fileName) {
+        return fileName.equals("maven-metadata.xml") || fileName.equals("kernel-index.json")
+                || fileName.equals("kernelhub-revocations.json") || fileName.endsWith(".kernel.json.sig");
+    }
+
     public static String versionDir(String org, String name, Version v) {
         return org + "/" + name + "/" + v + "/";
     }

@@ -41,7 +41,7 @@ public record FileHubTarget(Path root) implements HubTarget {
 
     /** Published files never change (only maven-metadata.xml does): different bytes at an existing path are refused. */
     private static void refuseChange(Path p, java.util.function.Supplier<Boolean> same) {
-        if (Files.exists(p) && !p.getFileName().toString().equals("maven-metadata.xml") && !same.get()) {
+        if (Files.exists(p) && !io.kernelhub.hub.manifest.HubLayout.isMutable(p.getFileName().toString()) && !same.get()) {
             throw new HubException(p + " is already published with different content; published files never change");
         }
     }

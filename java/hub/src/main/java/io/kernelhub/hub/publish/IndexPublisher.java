@@ -46,13 +46,14 @@ public final class IndexPublisher {
 
     /** Lists {@code v} with its manifest digest (a no-op when it is listed with that digest and still current). */
     public Outcome addVersion(HubTarget hub, String org, String name, Version v, String manifestSha256) {
+        boolean onHub = hub.get(HubLayout.index(org, name)).isPresent();
         KernelIndex current = current(hub, org, name);
         KernelIndex.Entry listed = current == null ? null : current.versions().get(v);
         if (listed != null && !listed.manifestSha256().equals(manifestSha256)) {
             throw new HubException(org + "/" + name + " " + v + " is listed in the hub's signed index with another manifest "
                     + "digest; published versions never change. Bump the version.");
         }
-        if (listed != null) {
+        if (listed != null && onHub) {
             return new Outcome(current, List.of()); // already listed: publishing the same version again changes nothing
         }
         return write(hub, org, name, current, Map.of(v, new KernelIndex.Entry(manifestSha256, null)));
@@ -192,7 +193,14 @@ public final class IndexPublisher {
 
     private Outcome write(HubTarget hub, String org, String name, KernelIndex current, Map<Version, KernelIndex.Entry> changes) {
         Instant expiry = Instant.now().plus(lifetime);
-        KernelIndex next = current == null ? KernelIndex.first(org + "/" + name, expiry, changes) : current.next(expiry, changes);
+        KernelIndex next;
+        if (current == null || hub.get(HubLayout.index(org, name)).isEmpty()) { // the kernel's first index: serial 1
+            Map<Version, KernelIndex.Entry> all = new LinkedHashMap<>(current == null ? Map.of() : current.versions());
+            all.putAll(changes);
+            next = KernelIndex.first(org + "/" + name, expiry, all);
+        } else {
+            next = current.next(expiry, changes);
+        }
         byte[] payload = next.write();
         List<ManifestSignature> sigs = sign(SignedEnvelope.preAuthenticationEncoding(KernelIndex.PAYLOAD_TYPE, payload))
                 .map(List::of).orElse(List.of()); // no key: an unsigned index, which only a machine's own hub may use

@@ -228,10 +228,10 @@ public final class HubServer implements AutoCloseable {
                     out.write(buf, 0, n);
                 }
             }
-            boolean mutable = file.getFileName().toString().equals("maven-metadata.xml");
+            boolean mutable = io.kernelhub.hub.manifest.HubLayout.isMutable(file.getFileName().toString());
             io.kernelhub.hub.HubFiles.makeReadable(tmp);
             synchronized (this) {
-                if (mutable) {
+                if (file.getFileName().toString().equals("maven-metadata.xml")) {
                     // validated, and merged with what is there: two publishers of different versions lose none
                     try {
                         var merged = io.kernelhub.hub.manifest.MavenMetadata.parse(Files.readAllBytes(tmp));
