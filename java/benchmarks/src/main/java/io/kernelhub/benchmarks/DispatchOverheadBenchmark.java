@@ -11,6 +11,7 @@ import io.kernelhub.core.attention.AttentionOutput;
 import io.kernelhub.core.attention.AttentionRequest;
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
@@ -52,7 +53,7 @@ public class DispatchOverheadBenchmark {
     private MemorySegment fn;
     private MemorySegment args;
     private MemorySegment err;
-    private final MethodHandle invoker = kh_attention_fn.invoker();
+    private final MethodHandle invoker = Linker.nativeLinker().downcallHandle(kh_attention_fn.descriptor());
 
     @Setup
     public void setup() throws IOException, InterruptedException {

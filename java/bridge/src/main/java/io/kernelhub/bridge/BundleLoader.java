@@ -3,6 +3,7 @@ package io.kernelhub.bridge;
 import io.kernelhub.bridge.generated.kernelhub_h;
 import io.kernelhub.bridge.generated.kh_host;
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
@@ -26,6 +27,17 @@ public final class BundleLoader {
     private static final System.Logger LOG = System.getLogger("io.kernelhub.bridge");
     private static final int ERR_CAP = 1024;
     private static final Linker LINKER = Linker.nativeLinker();
+    /*
+     * The downcall descriptors of the two functions every bundle exports: the ones jextract
+     * generated as kernelhub_h.kh_abi_version$descriptor() and kh_register$descriptor()
+     * (GeneratedBindingsTest compares them). Those methods are not called here because they
+     * initialize a holder that looks the symbol up among the libraries loaded into the JVM
+     * (jextract binds functions the host links against) and throws when it is missing; a
+     * bundle's exports are found in that bundle's own library, one per bundle.
+     */
+    static final FunctionDescriptor KH_ABI_VERSION = FunctionDescriptor.of(kernelhub_h.C_INT);
+    static final FunctionDescriptor KH_REGISTER = FunctionDescriptor.of(kernelhub_h.C_INT, kernelhub_h.C_POINTER,
+            kernelhub_h.C_POINTER, kernelhub_h.C_LONG);
 
     private BundleLoader() {
     }
@@ -54,7 +66,7 @@ public final class BundleLoader {
                 "A kernelhub bundle exports kh_abi_version and kh_register (see docs/ABI.md)."));
         int version;
         try {
-            version = (int) LINKER.downcallHandle(versionFn, kernelhub_h.kh_abi_version$descriptor()).invokeExact();
+            version = (int) LINKER.downcallHandle(versionFn, KH_ABI_VERSION).invokeExact();
         } catch (Throwable t) {
             throw new BundleLoadException(what, List.of("kh_abi_version() failed: " + t), null);
         }
@@ -79,7 +91,7 @@ public final class BundleLoader {
         MemorySegment err = arena.allocate(ERR_CAP);
         int status;
         try {
-            MethodHandle register = LINKER.downcallHandle(registerFn, kernelhub_h.kh_register$descriptor());
+            MethodHandle register = LINKER.downcallHandle(registerFn, KH_REGISTER);
             status = (int) register.invokeExact(host, err, (long) ERR_CAP);
         } catch (Throwable t) {
             throw new BundleLoadException(what, List.of("kh_register failed: " + t), null);

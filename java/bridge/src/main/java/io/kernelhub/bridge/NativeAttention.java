@@ -11,7 +11,6 @@ import io.kernelhub.core.attention.AttentionRequest;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 
 /**
  * A bundle op as an {@link AttentionFunction}: turns a validated request into a
@@ -25,7 +24,6 @@ final class NativeAttention implements AttentionFunction {
 
     private final String name;
     private final NativeOp op;
-    private final MethodHandle invoker = kh_attention_fn.invoker();
 
     NativeAttention(String name, NativeOp op) {
         this.name = name;
@@ -75,7 +73,7 @@ final class NativeAttention implements AttentionFunction {
         err.set(ValueLayout.JAVA_BYTE, 0, (byte) 0);
         int status;
         try {
-            status = (int) invoker.invokeExact(op.function(), args, err, (long) ERR_CAP);
+            status = kh_attention_fn.invoke(op.function(), args, err, ERR_CAP);
         } catch (Throwable t) {
             throw new IllegalStateException("calling native op '" + name + "' failed: " + t, t);
         }

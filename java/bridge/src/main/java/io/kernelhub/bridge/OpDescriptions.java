@@ -49,7 +49,7 @@ final class OpDescriptions {
         if (descAddress.equals(MemorySegment.NULL)) {
             return new Invalid("?", List.of("register_op was called with a NULL kh_op_desc"));
         }
-        MemorySegment d = kh_op_desc.reinterpret(descAddress, java.lang.foreign.Arena.global());
+        MemorySegment d = kh_op_desc.reinterpret(descAddress, java.lang.foreign.Arena.global(), null);
         List<String> problems = new ArrayList<>();
         int size = kh_op_desc.struct_size(d);
         if (size < kh_op_desc.sizeof()) {

@@ -8,9 +8,16 @@ import io.kernelhub.bridge.generated.HeaderChecksum;
 import io.kernelhub.bridge.generated.kernelhub_h;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -62,5 +69,41 @@ class GeneratedBindingsTest {
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(header));
         assertThat(sha).as("native/include/kernelhub.h changed: regenerate the bindings with "
                 + "native/jextract/regenerate.sh and update native/probe/layout_probe.c").isEqualTo(HeaderChecksum.SHA256);
+    }
+
+    @Test
+    void everyGeneratedFileRecordsTheCurrentHeaderAndOneJextractCommit() throws Exception {
+        byte[] header = Files.readAllBytes(NativeToolchain.INCLUDE.resolve("kernelhub.h"));
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(header));
+        Path dir = NativeToolchain.REPO.resolve("java/bridge/src/main/java/io/kernelhub/bridge/generated");
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.filter(f -> f.toString().endsWith(".java")).sorted().toList();
+        }
+        assertThat(files).extracting(f -> f.getFileName().toString())
+                .contains("kernelhub_h.java", "HeaderChecksum.java", "kh_tensor.java", "kh_attention_args.java",
+                        "kh_op_desc.java", "kh_host.java", "kh_attention_fn.java");
+        Pattern commit = Pattern.compile("with jextract \\(openjdk/jextract commit ([0-9a-f]{7,40}),");
+        Set<String> commits = new TreeSet<>();
+        for (Path f : files) {
+            List<String> lines = Files.readAllLines(f);
+            assertThat(lines.getFirst()).as("%s: first line (rerun native/jextract/regenerate.sh)", f.getFileName())
+                    .isEqualTo("// Generated from native/include/kernelhub.h (sha256 " + sha + ")");
+            Matcher m = commit.matcher(lines.get(1));
+            assertThat(m.find()).as("%s names the jextract commit: %s", f.getFileName(), lines.get(1)).isTrue();
+            commits.add(m.group(1));
+        }
+        assertThat(commits).as("all files come from one jextract run").hasSize(1);
+    }
+
+    @Test
+    void theBundleEntryPointDescriptorsAreTheGeneratedOnes() {
+        // jextract's function bindings find their symbol among the libraries loaded into the JVM:
+        // load a well-formed test bundle the way a host would link one
+        System.load(NativeToolchain.sharedLibrary("entry_points", List.of(NativeToolchain.TEST_NATIVE.resolve("test_bundle.c")))
+                .toString());
+        assertThat(kernelhub_h.kh_abi_version$descriptor()).isEqualTo(BundleLoader.KH_ABI_VERSION);
+        assertThat(kernelhub_h.kh_register$descriptor()).isEqualTo(BundleLoader.KH_REGISTER);
+        assertThat(kernelhub_h.kh_abi_version()).isEqualTo(kernelhub_h.KH_ABI_VERSION());
     }
 }

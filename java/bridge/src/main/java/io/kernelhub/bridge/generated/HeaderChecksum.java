@@ -1,7 +1,7 @@
 // Generated from native/include/kernelhub.h (sha256 4a7900866eb87d66e44c74a55df6cb7205404624cbfc736a807ad30b099b8ba8)
-// in the shape jextract 22+ generates. Do not edit: run native/jextract/regenerate.sh.
-// KernelhubHeaderTest fails when the header changes without regenerating, and
-// GeneratedLayoutTest compares every size and offset with the C compiler's.
+// by native/jextract/regenerate.sh with jextract (openjdk/jextract commit f9866df3a178baa2e4a3746a7a6e458d783ace92,
+// Debian clang version 14.0.6). Do not edit: rerun that script. GeneratedBindingsTest checks
+// this checksum against the header and every layout against the C compiler.
 package io.kernelhub.bridge.generated;
 
 /** SHA-256 of the header these bindings were generated from (written by regenerate.sh). */
