@@ -84,6 +84,61 @@ class ManifestParsersFuzzTest {
         fuzz(new ManifestSignature("0123456789abcdef", new byte[64]).write(), ManifestSignature::parse, 2000, 13);
     }
 
+    static io.kernelhub.hub.trust.KernelIndex sampleIndex() {
+        return io.kernelhub.hub.trust.KernelIndex.first("org/k", java.time.Instant.parse("2027-01-31T00:00:00Z"), java.util.Map.of(
+                Version.parse("2.0.0"), new io.kernelhub.hub.trust.KernelIndex.Entry("a".repeat(64), null),
+                Version.parse("2.1.0"), new io.kernelhub.hub.trust.KernelIndex.Entry("b".repeat(64), "broken fp16")));
+    }
+
+    @Test
+    void signedFormatsRoundTripAndSayWhatIsWrong() {
+        var index = sampleIndex();
+        assertThat(io.kernelhub.hub.trust.KernelIndex.parse(index.write())).isEqualTo(index);
+        assertThat(io.kernelhub.hub.trust.KernelIndex.parse(index.write()).write()).isEqualTo(index.write());
+        var list = new io.kernelhub.hub.trust.RevocationList("org", 3, java.util.Map.of("0123456789abcdef", "stolen"));
+        assertThat(io.kernelhub.hub.trust.RevocationList.parse(list.write())).isEqualTo(list);
+        var sigs = List.of(new ManifestSignature("0123456789abcdef", new byte[64]), new ManifestSignature("fedcba9876543210",
+                new byte[64]));
+        var env = new io.kernelhub.hub.trust.SignedEnvelope(io.kernelhub.hub.trust.KernelIndex.PAYLOAD_TYPE, index.write(), sigs);
+        var back = io.kernelhub.hub.trust.SignedEnvelope.parse(env.write(), "index");
+        assertThat(back.payload()).isEqualTo(index.write());
+        assertThat(back.signatures()).extracting(ManifestSignature::keyId).containsExactly("0123456789abcdef", "fedcba9876543210");
+        assertThat(ManifestSignature.parseAll(ManifestSignature.writeAll(sigs))).hasSize(2);
+        // the signed bytes bind the payload type: an index signature cannot pass for a revocation list
+        assertThat(io.kernelhub.hub.trust.SignedEnvelope.preAuthenticationEncoding(io.kernelhub.hub.trust.KernelIndex.PAYLOAD_TYPE,
+                index.write())).isNotEqualTo(io.kernelhub.hub.trust.SignedEnvelope.preAuthenticationEncoding(
+                io.kernelhub.hub.trust.RevocationList.PAYLOAD_TYPE, index.write()));
+        String ok = new String(index.write(), StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> io.kernelhub.hub.trust.KernelIndex.parse(ok.replace("\"serial\":1", "\"serial\":0").getBytes()))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("serial");
+        assertThatThrownBy(() -> io.kernelhub.hub.trust.KernelIndex.parse(ok.replace("2027-01-31T00:00:00Z", "soon").getBytes()))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("expires");
+        assertThatThrownBy(() -> io.kernelhub.hub.trust.KernelIndex.parse(ok.replace("\"2.1.0\"", "\"2.0.0\"").getBytes()))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("twice");
+        assertThatThrownBy(() -> io.kernelhub.hub.trust.KernelIndex.parse(ok.replace("\"format\":1", "\"format\":2").getBytes()))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("upgrade kernelhub");
+    }
+
+    @Test
+    void fuzzedIndexesRaiseOnlyManifestException() {
+        fuzz(sampleIndex().write(), io.kernelhub.hub.trust.KernelIndex::parse, 4000, 14);
+    }
+
+    @Test
+    void fuzzedRevocationListsRaiseOnlyManifestException() {
+        fuzz(new io.kernelhub.hub.trust.RevocationList("org", 3, java.util.Map.of("0123456789abcdef", "stolen",
+                "fedcba9876543210", "retired")).write(), io.kernelhub.hub.trust.RevocationList::parse, 3000, 15);
+    }
+
+    @Test
+    void fuzzedEnvelopesAndSignatureListsRaiseOnlyManifestException() {
+        var sigs = List.of(new ManifestSignature("0123456789abcdef", new byte[64]), new ManifestSignature("fedcba9876543210",
+                new byte[64]));
+        fuzz(new io.kernelhub.hub.trust.SignedEnvelope(io.kernelhub.hub.trust.KernelIndex.PAYLOAD_TYPE, sampleIndex().write(),
+                sigs).write(), b -> io.kernelhub.hub.trust.SignedEnvelope.parse(b, "index"), 3000, 16);
+        fuzz(ManifestSignature.writeAll(sigs), ManifestSignature::parseAll, 3000, 17);
+    }
+
     /** Seeded mutations: byte flips, deletions, insertions of JSON/XML punctuation, truncation, splices. */
     private static void fuzz(byte[] valid, Function<byte[], ?> parser, int cases, long seed) {
         Random rnd = new Random(seed);
