@@ -49,7 +49,7 @@ JSONL="$OUT/hub.jsonl"; : > "$JSONL"
 # ---- 1. warm-cache resolve+load in fresh JVMs (the first run fills the cache)
 CLIENT="$WORK/client"
 mkdir -p "$CLIENT/keys"
-KERNELHUB_HOME="$CLIENT" ./kernelhub trust add "$WORK/publisher/keys/signing.pub" >&2
+KERNELHUB_HOME="$CLIENT" ./kernelhub trust add "$WORK/publisher/keys/signing.pub" --org kernels-community >&2
 "${JAVA[@]}" warm-load "$CLIENT" "$HUB" kernels-community/flash-attn2 >/dev/null
 # whole-process wall time, measured outside the JVM (its own start instant has 1 s granularity on Linux)
 for _ in $(seq "$RUNS"); do

@@ -3,6 +3,7 @@ package io.kernelhub.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.kernelhub.core.attention.HubKernelId;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -53,6 +54,22 @@ class HubCliTest {
         assertThat(ok(none, "publish", dir.toString()).out()).contains("published " + ID).contains("signed by key");
         assertThat(ok(none, "publish", dir.toString()).out()).contains("already published");
 
+        // the signed index: show, yank (ranges skip it, an exact pin still loads it), restore
+        assertThat(ok(none, "index", "show", ID).out()).contains("serial 1").contains("0.1.0  manifest sha256");
+        assertThat(ok(none, "index", "yank", ID + "@0.1.0", "--reason", "wrong results for d 256").out())
+                .contains("index serial 2");
+        ChildCli.Run yanked = run(none, "resolve", ID);
+        assertThat(yanked.exit()).isEqualTo(2);
+        assertThat(yanked.err()).contains("yanked [0.1.0 (wrong results for d 256)]");
+        assertThat(ok(none, "resolve", ID + "@0.1.0").out()).contains("yanked: wrong results for d 256");
+        assertThat(ok(none, "index", "unyank", ID + "@0.1.0").out()).contains("index serial 3");
+        // resolve answers what attend --impl ID would load: a KERNELHUB_LOCAL_KERNELS build first
+        JsonNode localBuild = new ObjectMapper().readTree(ok(Map.of("KERNELHUB_LOCAL_KERNELS", ID + "=" + dir.resolve("build")),
+                "resolve", ID, "--json").out());
+        assertThat(localBuild.path("trust").asText()).startsWith("local build");
+        assertThat(localBuild.path("hub").asText()).contains(dir.resolve("build").toUri().toString());
+        assertThat(localBuild.path("variant").asText()).startsWith("cpu-");
+
         JsonNode local = new ObjectMapper().readTree(ok(none, "resolve", ID, "--json").out());
         assertThat(local.path("id").asText()).isEqualTo(ID);
         assertThat(local.path("version").asText()).isEqualTo("0.1.0");
@@ -66,7 +83,17 @@ class HubCliTest {
             assertThat(m.find()).isTrue();
             Map<String, String> http = Map.of("KERNELHUB_HUB", m.group(1), "KERNELHUB_HOME", tmp.resolve("client").toString());
             // a fresh client trusts the publisher's key, then resolves over HTTP
-            ok(http, "trust", "add", tmp.resolve("home/keys/signing.pub").toString());
+            String pub = tmp.resolve("home/keys/signing.pub").toString();
+            // trust names its orgs: no scope and a blank org are usage errors, never "every org"
+            ChildCli.Run unscoped = run(http, "trust", "add", pub);
+            assertThat(unscoped.exit()).isEqualTo(2);
+            assertThat(unscoped.err()).contains("--org ORG").contains("--any-org");
+            ChildCli.Run blank = run(http, "trust", "add", pub, "--org", " ");
+            assertThat(blank.exit()).isEqualTo(2);
+            assertThat(blank.err()).contains("blank");
+            assertThat(ok(http, "trust", "list").out()).isBlank();
+            ok(http, "trust", "add", pub, "--org", HubKernelId.parse(ID).org());
+            assertThat(ok(http, "trust", "list").out()).contains("orgs [" + HubKernelId.parse(ID).org() + "]");
             JsonNode remote = new ObjectMapper().readTree(ok(http, "resolve", ID + "@^0.1", "--json").out());
             assertThat(remote.path("trust").asText()).startsWith("signed by key");
             assertThat(remote.path("hub").asText()).isEqualTo(m.group(1));
