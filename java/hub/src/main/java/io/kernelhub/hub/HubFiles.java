@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
@@ -34,7 +35,9 @@ public final class HubFiles {
     public static void writeAtomically(Path target, Content content) throws IOException {
         Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
         try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
+            // the temporary file was created exclusively (O_EXCL): reopen it without following a link swapped in since
+            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING,
+                    LinkOption.NOFOLLOW_LINKS)) {
                 content.writeTo(out);
             }
             makeReadable(tmp);
@@ -57,6 +60,31 @@ public final class HubFiles {
         if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
             Files.setPosixFilePermissions(file, READABLE);
         }
+    }
+
+    /**
+     * Refuses a symbolic link where kernelhub expects a file or a directory of its own (a partial
+     * download, a lock, a cache directory): it never writes or reads through one.
+     *
+     * @throws HubException when {@code p} is a symbolic link
+     */
+    public static void refuseSymlink(Path p, String what) {
+        if (Files.isSymbolicLink(p)) {
+            throw symlinkRefused(p, what);
+        }
+    }
+
+    /** The error for a symbolic link found where kernelhub expects its own file or directory. */
+    public static HubException symlinkRefused(Path p, String what) {
+        String target;
+        try {
+            target = " (to " + Files.readSymbolicLink(p) + ")";
+        } catch (IOException | UnsupportedOperationException e) {
+            target = "";
+        }
+        return new HubException("refusing " + what + ": " + p + " is a symbolic link" + target + ", and kernelhub never "
+                + "follows links inside its own directories (another account or program may have planted it). Remove it "
+                + "(rm " + SecureDirectories.quote(p) + ") and retry; kernelhub recreates what it needs.");
     }
 
     /** Deletes a file or a directory tree (links are deleted, not followed); absent is fine. */
