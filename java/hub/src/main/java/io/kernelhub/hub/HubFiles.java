@@ -2,9 +2,11 @@ package io.kernelhub.hub;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -22,6 +24,7 @@ import java.util.stream.Stream;
  */
 public final class HubFiles {
     private static final Set<PosixFilePermission> READABLE = PosixFilePermissions.fromString("rw-r--r--");
+    private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
 
     private HubFiles() {}
 
@@ -60,6 +63,18 @@ public final class HubFiles {
         if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
             Files.setPosixFilePermissions(file, READABLE);
         }
+    }
+
+    /**
+     * Opens {@code file} for writing without following a link (a link there fails), appending or
+     * truncating; created 0600 when absent (an existing file keeps its mode). For partial downloads.
+     */
+    public static OutputStream openPrivateForWriting(Path file, boolean append) throws IOException {
+        Set<OpenOption> options = Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+        return Channels.newOutputStream(file.getFileSystem().supportedFileAttributeViews().contains("posix")
+                ? Files.newByteChannel(file, options, PosixFilePermissions.asFileAttribute(PRIVATE))
+                : Files.newByteChannel(file, options));
     }
 
     /**

@@ -172,6 +172,18 @@ public final class SecureDirectories {
         }
     }
 
+    /**
+     * True when {@code file} (not followed if a link) is writable by its group or by others; false
+     * when it is absent or the file system has no POSIX permissions.
+     */
+    public static boolean writableByOthers(Path file) throws IOException {
+        if (!posix(file) || !Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+        return perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE);
+    }
+
     /** @return false when {@code p} does not exist */
     private static boolean check(Path p, String what, boolean followTop) {
         if (!posix(p)) {

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -209,7 +210,7 @@ public final class KernelCache {
                 moveToTrash(existing); // damaged or incomplete receipt: set aside, never rewritten in place
             }
             Path partial = dir("downloads").resolve(sha256 + ".part");
-            SecureDirectories.requireOwnFile(partial, "the partial download"); // a link there: refused, its target untouched
+            preparePartial(partial);
             String got = fetcher.fetch(partial);
             if (!sha256.equals(got)) {
                 deleteQuietly(partial);
@@ -245,6 +246,28 @@ public final class KernelCache {
         } catch (IOException e) {
             throw new HubException("cannot install " + source + " into the cache at " + root + ": " + e
                     + ". Check free space and permissions (KERNELHUB_HOME).", e);
+        }
+    }
+
+    /**
+     * Before the fetch: a link at the partial download is refused (its target untouched), a file
+     * others could write to is discarded (the download starts over), one of another user is
+     * refused, and an absent one is created 0600, so that the fetcher, which opens
+     * it without {@code CREATE_NEW}, writes a file no other account can open for writing.
+     */
+    private static void preparePartial(Path partial) throws IOException {
+        HubFiles.refuseSymlink(partial, "the partial download");
+        if (Files.isRegularFile(partial, NOFOLLOW) && SecureDirectories.writableByOthers(partial)) {
+            Files.delete(partial); // others could write to it (an old umask): its bytes are not worth resuming
+        }
+        SecureDirectories.requireOwnFile(partial, "the partial download");
+        if (Files.exists(partial, NOFOLLOW)) {
+            return; // ours and private: resumed by the fetcher
+        }
+        if (partial.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.createFile(partial, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } else {
+            Files.createFile(partial);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.kernelhub.hub.cache;
 
+import io.kernelhub.hub.HubFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -53,6 +54,7 @@ public record Receipt(String archiveSha256, long archiveSize, String source, Str
         // a fresh file in the entry being built: never through a link, never over something already there
         Files.writeString(dir.resolve(FILE_NAME), JsonValues.write(n) + "\n", StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        HubFiles.makeReadable(dir.resolve(FILE_NAME)); // 0644 whatever the umask, like the unpacked files
     }
 
     /** The whole file, opened without following a link (a link there fails: the entry is then not trusted). */

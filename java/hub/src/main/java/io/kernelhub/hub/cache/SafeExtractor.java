@@ -11,8 +11,12 @@ import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -32,6 +36,13 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * so nothing of a refused archive survives.
  */
 public final class SafeExtractor {
+
+    private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-r--r--");
+    private static final Set<PosixFilePermission> DIR_OR_EXEC = PosixFilePermissions.fromString("rwxr-xr-x");
+    private static final FileAttribute<Set<PosixFilePermission>> WRITING =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIR =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
     private SafeExtractor() {}
 
@@ -111,7 +122,7 @@ public final class SafeExtractor {
                     throw refused(archive, "entry '" + name + "' would be written outside the target directory");
                 }
                 if (e.isDirectory()) {
-                    Files.createDirectories(target);
+                    makeDirectories(root, target);
                     continue;
                 }
                 if (e.getSize() > limits.maxEntryBytes()) {
@@ -123,7 +134,7 @@ public final class SafeExtractor {
                     throw refused(archive, "it unpacks to more than " + limits.maxTotalBytes() + " bytes");
                 }
                 Path parent = target.getParent();
-                Files.createDirectories(parent);
+                makeDirectories(root, parent);
                 if (!parent.toRealPath().startsWith(root.toRealPath())) {
                     throw refused(archive, "entry '" + name + "' would be written outside the target directory");
                 }
@@ -133,7 +144,11 @@ public final class SafeExtractor {
                     throw refused(archive, "entry '" + name + "' is truncated");
                 }
                 files.add(new Receipt.FileRecord(clean, copied, Digests.hex(md.digest())));
-                if ((e.getMode() & 0111) != 0) {
+                boolean executable = (e.getMode() & 0111) != 0;
+                if (posix(root)) {
+                    // written 0600 (never open to others while being written), then 0644/0755 whatever the umask
+                    Files.setPosixFilePermissions(target, executable ? DIR_OR_EXEC : FILE);
+                } else if (executable) {
                     target.toFile().setExecutable(true, false);
                 }
             }
@@ -150,11 +165,37 @@ public final class SafeExtractor {
         }
     }
 
+    private static boolean posix(Path p) {
+        return p.getFileSystem().supportedFileAttributeViews().contains("posix");
+    }
+
+    /**
+     * Creates the missing directories from {@code root} down to {@code dir}, each created 0700 and
+     * then opened to 0755 (readable, never writable by others, whatever the umask); an existing
+     * component must be a directory, not a link.
+     */
+    private static void makeDirectories(Path root, Path dir) throws IOException {
+        Path p = root;
+        for (Path name : root.relativize(dir)) {
+            if (name.toString().isEmpty()) continue;
+            p = p.resolve(name);
+            if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) continue;
+            if (posix(p)) {
+                Files.createDirectory(p, PRIVATE_DIR);
+                Files.setPosixFilePermissions(p, DIR_OR_EXEC);
+            } else {
+                Files.createDirectory(p);
+            }
+        }
+    }
+
     /** Write errors (disk full, permissions) are the cache's problem, not the archive's: say so. */
     private static long copyEntry(TarArchiveInputStream tar, Path target, Path into, MessageDigest md) throws IOException {
         OutputStream out;
         try {
-            out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            out = Channels.newOutputStream(posix(target) ? Files.newByteChannel(target, options, WRITING)
+                    : Files.newByteChannel(target, options));
         } catch (IOException e) {
             throw cacheWriteError(into, e);
         }

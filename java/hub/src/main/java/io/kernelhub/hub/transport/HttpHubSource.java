@@ -2,6 +2,7 @@ package io.kernelhub.hub.transport;
 
 import io.kernelhub.hub.Digests;
 import io.kernelhub.hub.HubException;
+import io.kernelhub.hub.HubFiles;
 import io.kernelhub.hub.SecureDirectories;
 import java.io.IOException;
 import java.io.InputStream;
@@ -207,9 +208,7 @@ public record HttpHubSource(URI uri, RetryPolicy policy) implements HubSource {
                 // the digest covers the bytes kept from earlier attempts, then streams with the body
                 MessageDigest md = append ? prefixDigest(partial, start) : Digests.sha256();
                 try (InputStream in = c.getInputStream();
-                        OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                                append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING,
-                                LinkOption.NOFOLLOW_LINKS)) {
+                        OutputStream out = HubFiles.openPrivateForWriting(partial, append)) { // no link followed; 0600 when new
                     byte[] buf = new byte[1 << 16];
                     long done = start;
                     final long deadline = System.nanoTime() + policy.transferDeadline().toNanos();

@@ -99,8 +99,18 @@ class LocalAttackerTest {
     @Test
     void aNormalHomePassesAndTheCacheIsCreatedPrivate() throws IOException {
         KernelCache cache = new KernelCache(cacheRoot, HostileArchiveTest.LIMITS);
-        CacheEntry e = cache.install(goodSha, good.length, "ok", writes(good, new AtomicBoolean()));
+        AtomicBoolean fetched = new AtomicBoolean();
+        CacheEntry e = cache.install(goodSha, good.length, "ok", partial -> {
+            try {
+                assertThat(mode(partial)).as("the fetcher writes into a file only we can open").isEqualTo("rw-------");
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+            return writes(good, fetched).fetch(partial);
+        });
+        assertThat(fetched).isTrue();
         assertThat(Files.readString(e.file("libk.so"))).isEqualTo(GOOD);
+        assertThat(mode(e.file("libk.so"))).as("not writable by others, whatever the umask").isEqualTo("rw-r--r--");
         assertThat(mode(home)).as("an existing directory is never chmod'ed").isEqualTo("rwxr-xr-x");
         for (String d : List.of("", "bundles", "locks", "tmp", "downloads")) {
             assertThat(mode(cacheRoot.resolve(d))).as(d).isEqualTo("rwx------");
@@ -153,6 +163,25 @@ class LocalAttackerTest {
         assertThatThrownBy(() -> ProcessLocks.acquire(lock)).isInstanceOf(HubException.class)
                 .hasMessageContaining("is a symbolic link");
         assertThat(lockTarget).doesNotExist();
+    }
+
+    @Test
+    void aPartialDownloadOthersCouldWriteIsDiscardedNotResumed() throws IOException {
+        KernelCache cache = new KernelCache(cacheRoot, HostileArchiveTest.LIMITS);
+        Path downloads = SecureDirectories.createPrivate(cacheRoot.resolve("downloads"));
+        Path part = Files.write(downloads.resolve(goodSha + ".part"), "planted prefix".getBytes());
+        chmod(part, "rw-rw-rw-");
+        AtomicBoolean fetched = new AtomicBoolean();
+        CacheEntry e = cache.install(goodSha, good.length, "old umask", partial -> {
+            try {
+                assertThat(Files.size(partial)).as("the download starts over").isZero();
+                assertThat(mode(partial)).isEqualTo("rw-------");
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+            return writes(good, fetched).fetch(partial);
+        });
+        assertThat(Files.readString(e.file("libk.so"))).isEqualTo(GOOD);
     }
 
     // --- (b) swapping the .part between verification and extraction ------------------------------
@@ -258,6 +287,16 @@ class LocalAttackerTest {
                 .hasMessageContaining("uid 65534").hasMessageContaining("sudo chown root " + cacheRoot);
         assertThat(fetched).isFalse();
         assertThat(filesUnder(cacheRoot)).isEmpty();
+
+        // a partial download of another user, in our own directory: refused, not resumed or read
+        Path other = Files.createDirectory(tmp.resolve("other"), perms("rwx------"));
+        KernelCache mine = new KernelCache(other, HostileArchiveTest.LIMITS);
+        Path part = Files.write(SecureDirectories.createPrivate(other.resolve("downloads")).resolve(goodSha + ".part"), good);
+        chmod(part, "rw-------");
+        Files.setAttribute(part, "unix:uid", 65534);
+        assertThatThrownBy(() -> mine.install(goodSha, good.length, "attack d2", writes(good, fetched)))
+                .isInstanceOf(HubException.class).hasMessageContaining(part.toString()).hasMessageContaining("uid 65534");
+        assertThat(fetched).isFalse();
 
         Path trusted = Files.createDirectories(home.resolve("keys/trusted"));
         Files.setAttribute(home.resolve("keys"), "unix:uid", 65534);
