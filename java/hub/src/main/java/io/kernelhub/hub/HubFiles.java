@@ -2,11 +2,14 @@ package io.kernelhub.hub;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
@@ -21,6 +24,7 @@ import java.util.stream.Stream;
  */
 public final class HubFiles {
     private static final Set<PosixFilePermission> READABLE = PosixFilePermissions.fromString("rw-r--r--");
+    private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
 
     private HubFiles() {}
 
@@ -34,7 +38,9 @@ public final class HubFiles {
     public static void writeAtomically(Path target, Content content) throws IOException {
         Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
         try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
+            // the temporary file was created exclusively (O_EXCL): reopen it without following a link swapped in since
+            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING,
+                    LinkOption.NOFOLLOW_LINKS)) {
                 content.writeTo(out);
             }
             makeReadable(tmp);
@@ -57,6 +63,43 @@ public final class HubFiles {
         if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
             Files.setPosixFilePermissions(file, READABLE);
         }
+    }
+
+    /**
+     * Opens {@code file} for writing without following a link (a link there fails), appending or
+     * truncating; created 0600 when absent (an existing file keeps its mode). For partial downloads.
+     */
+    public static OutputStream openPrivateForWriting(Path file, boolean append) throws IOException {
+        Set<OpenOption> options = Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+        return Channels.newOutputStream(file.getFileSystem().supportedFileAttributeViews().contains("posix")
+                ? Files.newByteChannel(file, options, PosixFilePermissions.asFileAttribute(PRIVATE))
+                : Files.newByteChannel(file, options));
+    }
+
+    /**
+     * Refuses a symbolic link where kernelhub expects a file or a directory of its own (a partial
+     * download, a lock, a cache directory): it never writes or reads through one.
+     *
+     * @throws HubException when {@code p} is a symbolic link
+     */
+    public static void refuseSymlink(Path p, String what) {
+        if (Files.isSymbolicLink(p)) {
+            throw symlinkRefused(p, what);
+        }
+    }
+
+    /** The error for a symbolic link found where kernelhub expects its own file or directory. */
+    public static HubException symlinkRefused(Path p, String what) {
+        String target;
+        try {
+            target = " (to " + Files.readSymbolicLink(p) + ")";
+        } catch (IOException | UnsupportedOperationException e) {
+            target = "";
+        }
+        return new HubException("refusing " + what + ": " + p + " is a symbolic link" + target + ", and kernelhub never "
+                + "follows links inside its own directories (another account or program may have planted it). Remove it "
+                + "(rm " + SecureDirectories.quote(p) + ") and retry; kernelhub recreates what it needs.");
     }
 
     /** Deletes a file or a directory tree (links are deleted, not followed); absent is fine. */

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,6 +30,12 @@ public final class ProcessLocks {
         void close();
     }
 
+    /**
+     * Locks {@code lockFile}, creating it (and its directory) when absent. A symbolic link there is
+     * refused, never followed.
+     *
+     * @throws HubException when it cannot be created or locked, or is a symbolic link
+     */
     public static Held acquire(Path lockFile) {
         Path key = lockFile.toAbsolutePath().normalize();
         ReentrantLock local = IN_JVM.computeIfAbsent(key, k -> new ReentrantLock());
@@ -36,7 +43,14 @@ public final class ProcessLocks {
         FileChannel ch = null;
         try {
             Files.createDirectories(key.getParent());
-            ch = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            HubFiles.refuseSymlink(key, "the lock file");
+            try {
+                // never through a link: a planted one would make kernelhub create or lock a file elsewhere
+                ch = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            } catch (IOException e) {
+                HubFiles.refuseSymlink(key, "the lock file"); // planted between the check and the open (ELOOP)
+                throw e;
+            }
             FileLock fl = ch.lock();
             FileChannel channel = ch;
             return () -> {
@@ -60,6 +74,9 @@ public final class ProcessLocks {
                 // nothing more to release
             }
             local.unlock();
+            if (e instanceof HubException refused) {
+                throw refused;
+            }
             throw new HubException("cannot lock " + key + ": " + e + ". Check that the cache directory is writable.", e);
         }
     }

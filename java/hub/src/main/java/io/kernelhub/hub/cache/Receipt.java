@@ -1,8 +1,12 @@
 package io.kernelhub.hub.cache;
 
+import io.kernelhub.hub.HubFiles;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import io.kernelhub.hub.manifest.JsonValues;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +27,7 @@ import java.util.Map;
 public record Receipt(String archiveSha256, long archiveSize, String source, String installedAt, List<FileRecord> files) {
 
     public static final String FILE_NAME = ".kernelhub-receipt.json";
+    private static final int MAX_BYTES = 16 << 20;
 
     public Receipt {
         files = List.copyOf(files);
@@ -46,14 +51,24 @@ public record Receipt(String archiveSha256, long archiveSize, String source, Str
             arr.add(o);
         }
         n.put("files", arr);
-        Files.writeString(dir.resolve(FILE_NAME), JsonValues.write(n) + "\n");
+        // a fresh file in the entry being built: never through a link, never over something already there
+        Files.writeString(dir.resolve(FILE_NAME), JsonValues.write(n) + "\n", StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        HubFiles.makeReadable(dir.resolve(FILE_NAME)); // 0644 whatever the umask, like the unpacked files
+    }
+
+    /** The whole file, opened without following a link (a link there fails: the entry is then not trusted). */
+    private static byte[] readNoFollow(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            return in.readNBytes(MAX_BYTES + 1);
+        }
     }
 
     /** The entry's receipt, or null when it is missing or unreadable (the entry is then not trusted). */
     static Receipt read(Path dir) {
         try {
             // streaming parser: this runs on every load from the cache (see JsonValues)
-            if (!(JsonValues.parse(Files.readAllBytes(dir.resolve(FILE_NAME))) instanceof Map<?, ?> n)) {
+            if (Files.isSymbolicLink(dir) || !(JsonValues.parse(readNoFollow(dir.resolve(FILE_NAME))) instanceof Map<?, ?> n)) {
                 return null;
             }
             List<FileRecord> files = new ArrayList<>();

@@ -1,15 +1,27 @@
 package io.kernelhub.hub.cache;
 
+import io.kernelhub.hub.Digests;
 import io.kernelhub.hub.HubException;
 import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -25,11 +37,58 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  */
 public final class SafeExtractor {
 
+    private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-r--r--");
+    private static final Set<PosixFilePermission> DIR_OR_EXEC = PosixFilePermissions.fromString("rwxr-xr-x");
+    private static final FileAttribute<Set<PosixFilePermission>> WRITING =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIR =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+
     private SafeExtractor() {}
 
-    public static void extract(Path archive, Path into, ArchiveLimits limits) {
+    /**
+     * Unpacks the archive file {@code archive} (a path the user named, e.g. {@code kernelhub
+     * check}); the cache uses {@link #extract(SeekableByteChannel, String, Path, ArchiveLimits)}
+     * with the descriptor it verified instead.
+     *
+     * @return every unpacked file with its size and SHA-256, sorted by path
+     */
+    public static List<Receipt.FileRecord> extract(Path archive, Path into, ArchiveLimits limits) {
+        try (SeekableByteChannel ch = Files.newByteChannel(archive, StandardOpenOption.READ)) {
+            return extract(ch, archive.getFileName().toString(), into, limits);
+        } catch (IOException ex) {
+            throw new HubException("cannot read " + archive + ": " + ex + ".", ex);
+        }
+    }
+
+    /**
+     * Unpacks the archive from {@code archive}, from its first byte (the position is reset to 0:
+     * the caller hands over the very descriptor whose bytes it hashed, so what is unpacked is what
+     * was verified, whatever happens to the file's path meanwhile). The channel is left open. The
+     * size and SHA-256 of each file are computed from the bytes as they are written, not by reading
+     * the files back.
+     *
+     * @param name the archive's name for messages
+     * @return every unpacked file with its size and SHA-256, sorted by path
+     */
+    public static List<Receipt.FileRecord> extract(SeekableByteChannel archive, String name, Path into, ArchiveLimits limits) {
+        try {
+            archive.position(0);
+        } catch (IOException ex) {
+            throw new HubException("cannot read " + name + ": " + ex + ".", ex);
+        }
+        // not closed here: the channel belongs to the caller
+        InputStream source = new FilterInputStream(Channels.newInputStream(archive)) {
+            @Override
+            public void close() {}
+        };
+        return extract(source, name, into, limits);
+    }
+
+    private static List<Receipt.FileRecord> extract(InputStream source, String archive, Path into, ArchiveLimits limits) {
         Path root = into.toAbsolutePath().normalize();
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(archive));
+        List<Receipt.FileRecord> files = new ArrayList<>();
+        try (InputStream raw = new BufferedInputStream(source, 1 << 16);
                 GzipCompressorInputStream gz = new GzipCompressorInputStream(raw);
                 TarArchiveInputStream tar = new TarArchiveInputStream(gz)) {
             Set<String> seen = new HashSet<>();
@@ -63,7 +122,7 @@ public final class SafeExtractor {
                     throw refused(archive, "entry '" + name + "' would be written outside the target directory");
                 }
                 if (e.isDirectory()) {
-                    Files.createDirectories(target);
+                    makeDirectories(root, target);
                     continue;
                 }
                 if (e.getSize() > limits.maxEntryBytes()) {
@@ -75,34 +134,68 @@ public final class SafeExtractor {
                     throw refused(archive, "it unpacks to more than " + limits.maxTotalBytes() + " bytes");
                 }
                 Path parent = target.getParent();
-                Files.createDirectories(parent);
+                makeDirectories(root, parent);
                 if (!parent.toRealPath().startsWith(root.toRealPath())) {
                     throw refused(archive, "entry '" + name + "' would be written outside the target directory");
                 }
-                long copied = copyEntry(tar, target, into);
+                MessageDigest md = Digests.sha256();
+                long copied = copyEntry(tar, target, into, md);
                 if (copied != e.getSize()) {
                     throw refused(archive, "entry '" + name + "' is truncated");
                 }
-                if ((e.getMode() & 0111) != 0) {
+                files.add(new Receipt.FileRecord(clean, copied, Digests.hex(md.digest())));
+                boolean executable = (e.getMode() & 0111) != 0;
+                if (posix(root)) {
+                    // written 0600 (never open to others while being written), then 0644/0755 whatever the umask
+                    Files.setPosixFilePermissions(target, executable ? DIR_OR_EXEC : FILE);
+                } else if (executable) {
                     target.toFile().setExecutable(true, false);
                 }
             }
             if (entries == 0) {
                 throw refused(archive, "it is empty");
             }
+            files.sort(Comparator.comparing(Receipt.FileRecord::path));
+            return files;
         } catch (HubException ex) {
             throw ex;
         } catch (IOException | RuntimeException ex) {
-            throw new HubException("cannot unpack " + archive.getFileName() + ": it is not a valid .tar.gz (" + ex.getMessage()
+            throw new HubException("cannot unpack " + archive + ": it is not a valid .tar.gz (" + ex.getMessage()
                     + "). The download may be corrupt; it was not cached.", ex);
         }
     }
 
+    private static boolean posix(Path p) {
+        return p.getFileSystem().supportedFileAttributeViews().contains("posix");
+    }
+
+    /**
+     * Creates the missing directories from {@code root} down to {@code dir}, each created 0700 and
+     * then opened to 0755 (readable, never writable by others, whatever the umask); an existing
+     * component must be a directory, not a link.
+     */
+    private static void makeDirectories(Path root, Path dir) throws IOException {
+        Path p = root;
+        for (Path name : root.relativize(dir)) {
+            if (name.toString().isEmpty()) continue;
+            p = p.resolve(name);
+            if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) continue;
+            if (posix(p)) {
+                Files.createDirectory(p, PRIVATE_DIR);
+                Files.setPosixFilePermissions(p, DIR_OR_EXEC);
+            } else {
+                Files.createDirectory(p);
+            }
+        }
+    }
+
     /** Write errors (disk full, permissions) are the cache's problem, not the archive's: say so. */
-    private static long copyEntry(TarArchiveInputStream tar, Path target, Path into) throws IOException {
+    private static long copyEntry(TarArchiveInputStream tar, Path target, Path into, MessageDigest md) throws IOException {
         OutputStream out;
         try {
-            out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            out = Channels.newOutputStream(posix(target) ? Files.newByteChannel(target, options, WRITING)
+                    : Files.newByteChannel(target, options));
         } catch (IOException e) {
             throw cacheWriteError(into, e);
         }
@@ -112,6 +205,7 @@ public final class SafeExtractor {
             for (int n; (n = tar.read(buf)) > 0; ) {
                 try {
                     out.write(buf, 0, n);
+                    md.update(buf, 0, n);
                 } catch (IOException e) {
                     throw cacheWriteError(into, e);
                 }
@@ -126,7 +220,7 @@ public final class SafeExtractor {
                 + "KERNELHUB_HOME.", e);
     }
 
-    private static String checkName(Path archive, String name) {
+    private static String checkName(String archive, String name) {
         if (name == null || name.isEmpty() || name.indexOf('\0') >= 0 || name.indexOf('\\') >= 0) {
             throw refused(archive, "an entry has an empty or invalid name");
         }
@@ -148,8 +242,8 @@ public final class SafeExtractor {
         return clean.toString();
     }
 
-    private static HubException refused(Path archive, String why) {
-        return new HubException("refusing archive " + archive.getFileName() + ": " + why
+    private static HubException refused(String archive, String why) {
+        return new HubException("refusing archive " + archive + ": " + why
                 + ". Nothing from it was installed; report this to the kernel's publisher.");
     }
 }

@@ -2,6 +2,8 @@ package io.kernelhub.hub.transport;
 
 import io.kernelhub.hub.Digests;
 import io.kernelhub.hub.HubException;
+import io.kernelhub.hub.HubFiles;
+import io.kernelhub.hub.SecureDirectories;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,7 +11,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.Optional;
 
@@ -47,9 +48,10 @@ public record FileHubSource(URI uri) implements HubSource {
     public String download(String path, Path partial, long expectedSize, TransferListener listener) {
         Path src = resolve(path);
         MessageDigest md = Digests.sha256();
+        // a link at the partial file is refused, never written through (NOFOLLOW_LINKS also closes the race)
+        SecureDirectories.requireOwnFile(partial, "the partial download");
         try (InputStream in = Files.newInputStream(src);
-                OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE,
-                        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+                OutputStream out = HubFiles.openPrivateForWriting(partial, false)) { // no link followed; 0600 when new
             listener.started(path, Files.size(src), 0);
             byte[] buf = new byte[1 << 16];
             long done = 0;

@@ -2,14 +2,18 @@ package io.kernelhub.hub.transport;
 
 import io.kernelhub.hub.Digests;
 import io.kernelhub.hub.HubException;
+import io.kernelhub.hub.HubFiles;
+import io.kernelhub.hub.SecureDirectories;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
@@ -212,13 +216,16 @@ public record HttpHubSource(URI uri, RetryPolicy policy) implements HubSource {
     public String download(String path, Path partial, long expectedSize, TransferListener listener) {
         URI u = url(path);
         return withRetries("download of " + u, listener, () -> {
-            long have = Files.exists(partial) ? Files.size(partial) : 0;
+            // a link at the partial file is refused (a HubException, not retried), never written or read through
+            SecureDirectories.requireOwnFile(partial, "the partial download");
+            long have = Files.exists(partial, LinkOption.NOFOLLOW_LINKS) ? Files.readAttributes(partial,
+                    BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).size() : 0;
             if (expectedSize >= 0 && have > expectedSize) {
                 Files.delete(partial);
                 have = 0;
             }
             if (expectedSize >= 0 && have == expectedSize) {
-                return Digests.sha256(partial); // complete already (an earlier attempt or process got all of it)
+                return Digests.hex(prefixDigest(partial, have).digest()); // complete already (an earlier attempt or process)
             }
             HttpURLConnection c = open(u, "GET");
             try {
@@ -252,8 +259,7 @@ public record HttpHubSource(URI uri, RetryPolicy policy) implements HubSource {
                 // the digest covers the bytes kept from earlier attempts, then streams with the body
                 MessageDigest md = append ? prefixDigest(partial, start) : Digests.sha256();
                 try (InputStream in = c.getInputStream();
-                        OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                                append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+                        OutputStream out = HubFiles.openPrivateForWriting(partial, append)) { // no link followed; 0600 when new
                     byte[] buf = new byte[1 << 16];
                     long done = start;
                     final long deadline = System.nanoTime() + policy.transferDeadline().toNanos();
@@ -283,9 +289,10 @@ public record HttpHubSource(URI uri, RetryPolicy policy) implements HubSource {
         });
     }
 
+    /** The digest of the first {@code bytes} of {@code file}, read without following a link. */
     private static MessageDigest prefixDigest(Path file, long bytes) throws IOException {
         MessageDigest md = Digests.sha256();
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             byte[] buf = new byte[1 << 16];
             long left = bytes;
             while (left > 0) {
