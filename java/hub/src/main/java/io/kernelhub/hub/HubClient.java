@@ -62,7 +62,14 @@ public final class HubClient {
      */
     public HubClient(HubSettings settings, Supplier<MachineProfile> machine, int abiVersion, TransferListener listener) {
         this.settings = settings;
+        // another local account must not be able to plant keys, state, hub content or cached code
+        Path home = settings.home();
+        SecureDirectories.requireSafe(home, "KERNELHUB_HOME");
+        SecureDirectories.requireSafe(home, settings.keysDir().resolve("trusted"), "the trusted keys");
+        SecureDirectories.requireSafe(home, settings.stateDir(), "the trust state");
+        SecureDirectories.requireSafe(home, settings.localHub(), "the local hub");
         this.cache = new KernelCache(settings.cacheDir());
+        cache.requireSafe();
         this.keys = new KeyRing(settings.keysDir());
         this.machine = machine;
         this.abiVersion = abiVersion;

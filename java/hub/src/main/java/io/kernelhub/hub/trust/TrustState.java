@@ -157,7 +157,7 @@ public final class TrustState {
 
     private static void write(Path file, byte[] bytes) {
         try {
-            Files.createDirectories(file.getParent());
+            io.kernelhub.hub.SecureDirectories.createPrivate(file.getParent());
             HubFiles.writeAtomically(file, bytes);
         } catch (IOException e) {
             throw new HubException("cannot record " + file + ": " + e + ". Check that KERNELHUB_HOME is writable.", e);
