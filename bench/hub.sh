@@ -4,20 +4,23 @@
 #      start-to-main time (the "over JVM start" cost), RUNS fresh JVMs each;
 #   2. cold download + verify + unpack of a 50 MB bundle (incompressible payload) into an empty cache,
 #      against curl of the same archive (to /dev/null, and piped through sha256sum and tar -xz).
-# Usage: bench/hub.sh [--runs N] [--mb 50] [--out DIR]     Results: DIR/hub.jsonl and DIR/hub.md
+#   With --baseline JAR (a benchmarks.jar built from an older commit), the warm-cache runs of that
+#   build interleave with this one's, each with its own client home, for a before/after ratio.
+# Usage: bench/hub.sh [--runs N] [--mb 50] [--out DIR] [--baseline JAR]   Results: DIR/hub.jsonl and DIR/hub.md
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=../scripts/jdk.sh
 source "$ROOT/scripts/jdk.sh"
 JAVA_HOME="$(kh_find_jdk)" || exit 2
 export JAVA_HOME
-RUNS=10 MB=50 OUT="$ROOT/bench/out/hub"
+RUNS=10 MB=50 OUT="$ROOT/bench/out/hub" BASELINE=""
 while (($#)); do
   case "$1" in
     --runs) RUNS=$2; shift 2 ;;
     --mb) MB=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    *) echo "usage: bench/hub.sh [--runs N] [--mb 50] [--out DIR]" >&2; exit 2 ;;
+    --baseline) BASELINE=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
+    *) echo "usage: bench/hub.sh [--runs N] [--mb 50] [--out DIR] [--baseline JAR]" >&2; exit 2 ;;
   esac
 done
 cd "$ROOT"
@@ -51,12 +54,23 @@ CLIENT="$WORK/client"
 mkdir -p "$CLIENT/keys"
 KERNELHUB_HOME="$CLIENT" ./kernelhub trust add "$WORK/publisher/keys/signing.pub" --org kernels-community >&2
 "${JAVA[@]}" warm-load "$CLIENT" "$HUB" kernels-community/flash-attn2 >/dev/null
+if [[ -n "$BASELINE" ]]; then
+  BASE=("$JAVA_HOME/bin/java" "${KH_JVM_FLAGS[@]}" -cp "$BASELINE" io.kernelhub.benchmarks.hub.HubBench)
+  mkdir -p "$WORK/client-base"
+  cp -r "$CLIENT/keys" "$WORK/client-base/keys"
+  "${BASE[@]}" warm-load "$WORK/client-base" "$HUB" kernels-community/flash-attn2 >/dev/null
+fi
 # whole-process wall time, measured outside the JVM (its own start instant has 1 s granularity on Linux)
 for _ in $(seq "$RUNS"); do
   s=$(date +%s%N); "${JAVA[@]}" jvm-start > /dev/null; e=$(date +%s%N)
   echo "{\"mode\": \"jvm-start\", \"process_ms\": $(( (e - s) / 1000000 ))}" >> "$JSONL"
   s=$(date +%s%N); line=$("${JAVA[@]}" warm-load "$CLIENT" "$HUB" kernels-community/flash-attn2); e=$(date +%s%N)
   echo "${line%\}}, \"process_ms\": $(( (e - s) / 1000000 ))}" >> "$JSONL"
+  if [[ -n "$BASELINE" ]]; then
+    s=$(date +%s%N); line=$("${BASE[@]}" warm-load "$WORK/client-base" "$HUB" kernels-community/flash-attn2); e=$(date +%s%N)
+    line=${line/\"warm-load\"/\"warm-load-baseline\"}
+    echo "${line%\}}, \"process_ms\": $(( (e - s) / 1000000 ))}" >> "$JSONL"
+  fi
 done
 
 # ---- 2. cold download+verify+unpack vs curl of the same archive
@@ -87,6 +101,17 @@ print(f"| fresh JVM running an empty main (whole process) | {start:.1f} |")
 print(f"| fresh JVM resolving + loading flash-attn2 from a warm cache (whole process) | {total:.1f} |")
 print(f"| over JVM start | {total - start:.1f} |")
 print(f"| of which resolve + load + register, timed inside main | {load:.1f} |\n")
+def spread(mode, key):
+    v = sorted(r[key] for r in rows if r["mode"] == mode)
+    return v[0], statistics.median(v), v[-1]
+if any(r["mode"] == "warm-load-baseline" for r in rows):
+    print("Warm-cache resolve + load, this build vs the baseline build, interleaved (min / median / max ms):\n")
+    print("| build | whole process | inside main |\n|---|---|---|")
+    for mode, label in [("warm-load", "this build"), ("warm-load-baseline", "baseline")]:
+        p, m = spread(mode, "process_ms"), spread(mode, "resolve_load_ms")
+        print(f"| {label} | {p[0]:.0f} / {p[1]:.0f} / {p[2]:.0f} | {m[0]:.1f} / {m[1]:.1f} / {m[2]:.1f} |")
+    pb, mb = spread("warm-load-baseline", "process_ms")[1], spread("warm-load-baseline", "resolve_load_ms")[1]
+    print(f"\nRatio of medians (this / baseline): whole process {total / pb:.3f}, inside main {load / mb:.3f}\n")
 size = next(r["archive_bytes"] for r in rows if r["mode"] == "cold")
 print(f"Cold install of a {size/1e6:.1f} MB bundle (incompressible payload) into an empty cache:\n")
 print("| client | ms | MB/s | vs curl to /dev/null |\n|---|---|---|---|")

@@ -270,6 +270,26 @@ class SupplyChainAttacksTest {
         }
     }
 
+    @Test
+    void aWritableHomeIsRefusedBeforeAnythingIsRead() throws IOException {
+        Path hub = publish(work.resolve("perm-hub"), "10.0.0");
+        try (HubServer server = serve(hub)) {
+            HubSettings s = trusting(server.uri().toString());
+            Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            assertThatThrownBy(() -> client(s)).isInstanceOf(HubException.class).hasMessageContaining("KERNELHUB_HOME")
+                    .hasMessageContaining("chmod go-w");
+            Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(home.resolve("keys/trusted"),
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            assertThatThrownBy(() -> client(s)).isInstanceOf(HubException.class).hasMessageContaining("trusted keys")
+                    .hasMessageContaining("chmod go-w");
+            assertThat(home.resolve("cache/bundles")).doesNotExist();
+            Files.setPosixFilePermissions(home.resolve("keys/trusted"),
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            assertThat(client(s).fetch(HubKernelId.parse(ID)).library()).isRegularFile();
+        }
+    }
+
     static Path copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> s = Files.walk(from)) {
             for (Path p : s.toList()) {
