@@ -22,14 +22,16 @@ final class EnvSettings {
     static final String TOKEN = "KERNELHUB_TOKEN";
     static final String ALLOW_UNSIGNED = "KERNELHUB_ALLOW_UNSIGNED";
     static final String LOCKFILE = "KERNELHUB_LOCKFILE";
+    static final String LOCK_ALLOW_UNLISTED = "KERNELHUB_LOCK_ALLOW_UNLISTED";
+    static final String FETCH_DEADLINE = "KERNELHUB_FETCH_DEADLINE";
     static final String NUM_THREADS = "KERNELHUB_NUM_THREADS";
     static final String CPU_ISA = "KERNELHUB_CPU_ISA";
     static final String PYTHON = "KERNELHUB_PYTHON";
     static final String JAVA_OPTS = "KERNELHUB_JAVA_OPTS";
     static final String HIDDEN = "set (hidden)";
 
-    static final List<String> KNOWN = List.of(HOME, HUB, OFFLINE, LOCAL_KERNELS, TOKEN, ALLOW_UNSIGNED, LOCKFILE, NUM_THREADS,
-            CPU_ISA, PYTHON, JAVA_OPTS);
+    static final List<String> KNOWN = List.of(HOME, HUB, OFFLINE, LOCAL_KERNELS, TOKEN, ALLOW_UNSIGNED, LOCKFILE,
+            LOCK_ALLOW_UNLISTED, FETCH_DEADLINE, NUM_THREADS, CPU_ISA, PYTHON, JAVA_OPTS);
 
     private EnvSettings() {
     }
@@ -47,8 +49,10 @@ final class EnvSettings {
         String token = env.get(TOKEN);
         out.add(new Setting(TOKEN, token == null ? null : HIDDEN, token == null ? "unset" : "env",
                 "credential for publishing over HTTP"));
-        out.add(plain(env, ALLOW_UNSIGNED, "1 = accept unsigned remote manifests (logged)"));
-        out.add(plain(env, LOCKFILE, "pin resolution to a kernels.lock"));
+        out.add(plain(env, ALLOW_UNSIGNED, "1 = accept unsigned remote content of orgs no trusted key speaks for (logged)"));
+        out.add(plain(env, LOCKFILE, "pin resolution to a kernels.lock (ids it does not list are refused)"));
+        out.add(plain(env, LOCK_ALLOW_UNLISTED, "1 = with a lockfile, resolve unlisted ids unpinned (logged)"));
+        out.add(plain(env, FETCH_DEADLINE, "seconds an index, manifest or signature may take, retries included (60)"));
         out.add(plain(env, NUM_THREADS, "threads of CPU bundles (flash-attn2; default: all cores)"));
         out.add(plain(env, CPU_ISA, "force a CPU bundle's ISA path (flash-attn2: avx512, avx2, portable, ...)"));
         out.add(plain(env, PYTHON, "interpreter for bench peers (default /usr/bin/python3)"));
