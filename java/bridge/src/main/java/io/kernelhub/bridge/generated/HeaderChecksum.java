@@ -1,4 +1,4 @@
-// Generated from native/include/kernelhub.h (sha256 4a7900866eb87d66e44c74a55df6cb7205404624cbfc736a807ad30b099b8ba8)
+// Generated from native/include/kernelhub.h (sha256 fb49cf77e46e720948d119a532a2299349953d6ab3aa9b2dd8ff65d51e4b4cc5)
 // in the shape jextract 22+ generates. Do not edit: run native/jextract/regenerate.sh.
 // KernelhubHeaderTest fails when the header changes without regenerating, and
 // GeneratedLayoutTest compares every size and offset with the C compiler's.
@@ -9,5 +9,5 @@ public final class HeaderChecksum {
     private HeaderChecksum() {
     }
 
-    public static final String SHA256 = "4a7900866eb87d66e44c74a55df6cb7205404624cbfc736a807ad30b099b8ba8";
+    public static final String SHA256 = "fb49cf77e46e720948d119a532a2299349953d6ab3aa9b2dd8ff65d51e4b4cc5";
 }
