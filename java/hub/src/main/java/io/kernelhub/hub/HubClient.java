@@ -322,7 +322,7 @@ public final class HubClient {
         if (!refused.isEmpty()) {
             cache.evict(v.sha256());
             throw new TrustException("refusing " + what + " from " + r.hub() + ": its library would load code from outside "
-                    + "the signed bundle:\n  " + String.join("\n  ", refused) + "\nIt was removed from the cache and "
+                    + "the bundle:\n  " + String.join("\n  ", refused) + "\nIt was removed from the cache and "
                     + "nothing of it was loaded. Report it to its publisher (kernelhub check shows the same).");
         }
         if (!Files.isRegularFile(e.file(v.library()))) {

@@ -53,6 +53,9 @@ public record ElfImage(int type, int machine, boolean dynamic, List<String> need
             DT_DEPAUDIT = 0x6ffffefbL;
     private static final int MAX_HEADERS = 4096;
     private static final int MAX_DYNAMIC = 1 << 16;
+    private static final int MAX_LOADS = 256;
+    /** Longer dynamic strings are refused (PATH_MAX): bounds the work a forged file can cause. */
+    private static final int MAX_STRING = 4096;
 
     public ElfImage {
         needed = List.copyOf(needed);
@@ -135,6 +138,9 @@ public record ElfImage(int type, int machine, boolean dynamic, List<String> need
                 switch (ptype) {
                     case PT_LOAD -> {
                         require(offset, filesz, "a PT_LOAD segment");
+                        if (loads.size() == MAX_LOADS) {
+                            throw new Malformed("more than " + MAX_LOADS + " PT_LOAD segments");
+                        }
                         loads.add(new long[] {vaddr, offset, filesz});
                     }
                     case PT_DYNAMIC -> dynamics.add(new long[] {vaddr, u64(at + 40)});
@@ -187,6 +193,7 @@ public record ElfImage(int type, int machine, boolean dynamic, List<String> need
                     }
                     entries.add(new long[] {tag, val});
                 }
+                long strtabOffset = -1;
                 for (long[] e : entries) {
                     long tag = e[0];
                     if (tag != DT_NEEDED && tag != DT_RPATH && tag != DT_RUNPATH && tag != DT_SONAME && tag != DT_FILTER
@@ -196,7 +203,10 @@ public record ElfImage(int type, int machine, boolean dynamic, List<String> need
                     if (strtab == -1 || strsz < 0) {
                         throw new Malformed("the dynamic section has strings but no DT_STRTAB/DT_STRSZ");
                     }
-                    String s = string(strtab, strsz, e[1]);
+                    if (strtabOffset < 0) {
+                        strtabOffset = offsetOf(strtab, strsz, "the dynamic string table");
+                    }
+                    String s = string(strtabOffset, strsz, e[1]);
                     if (tag == DT_NEEDED) needed.add(s);
                     else if (tag == DT_RPATH) rpath.add(s);
                     else if (tag == DT_RUNPATH) runpath.add(s);
@@ -253,18 +263,20 @@ public record ElfImage(int type, int machine, boolean dynamic, List<String> need
             return found;
         }
 
+        /** The NUL-terminated string at {@code index} of the string table at file offset {@code strtab}. */
         private String string(long strtab, long strsz, long index) {
             if (Long.compareUnsigned(index, strsz) >= 0) {
                 throw new Malformed("a dynamic string index " + index + " is past DT_STRSZ " + strsz);
             }
-            long start = offsetOf(strtab, strsz, "the dynamic string table") + index;
-            long limit = start + (strsz - index);
+            long start = strtab + index;
+            long limit = start + Math.min(strsz - index, MAX_STRING + 1);
             for (long p = start; p < limit; p++) {
                 if (bytes[(int) p] == 0) {
                     return new String(bytes, (int) start, (int) (p - start), StandardCharsets.UTF_8);
                 }
             }
-            throw new Malformed("a dynamic string is not NUL-terminated within DT_STRSZ");
+            throw new Malformed("a dynamic string is not NUL-terminated within DT_STRSZ or is longer than " + MAX_STRING
+                    + " bytes");
         }
 
         private boolean fits(long offset, long len) {

@@ -132,8 +132,8 @@ public final class BundleChecker {
     private static Finding loadPolicy(Path variantDir, String library) {
         List<String> problems = LibraryPolicy.checkBundle(variantDir, library);
         return new Finding("load-policy", problems.isEmpty(), problems.isEmpty()
-                ? "loads nothing from outside the bundle (search path only $ORIGIN, dependencies system libraries or "
-                + "shipped in the bundle)" : String.join("; ", problems));
+                ? "loads nothing from outside the bundle (no RPATH/RUNPATH entry but $ORIGIN, every DT_NEEDED a system "
+                + "library or shipped in the bundle)" : String.join("; ", problems));
     }
 
     private static Finding abiNote(byte[] bytes, JsonNode recorded) {

@@ -148,6 +148,25 @@ class BundleCheckerLoadPolicyTest {
     }
 
     @Test
+    void damagedLibrariesGetAnAnswerNeverAnException() throws IOException {
+        byte[] good = Files.readAllBytes(variantCopy("fuzz", null).resolve("libcheck-kernel.so"));
+        assertThat(LibraryPolicy.check(good, null)).isEmpty();
+        java.util.Random rnd = new java.util.Random(20261206);
+        int refused = 0;
+        for (int i = 0; i < 3000; i++) {
+            byte[] b = good.clone();
+            for (int k = 1 + rnd.nextInt(6); k > 0; k--) { // headers mostly, anywhere sometimes
+                b[rnd.nextInt(4) == 0 ? rnd.nextInt(b.length) : rnd.nextInt(Math.min(b.length, 4096))] = (byte) rnd.nextInt(256);
+            }
+            if (rnd.nextInt(10) == 0) {
+                b = java.util.Arrays.copyOf(b, rnd.nextInt(b.length));
+            }
+            refused += LibraryPolicy.check(b, null).isEmpty() ? 0 : 1;
+        }
+        assertThat(refused).as("some damage is refused").isPositive();
+    }
+
+    @Test
     void publishRefusesABundleThatFailsTheCheckAndUploadsNothing() throws IOException {
         Path lib = cLibrary("publish-rp-dot", BUNDLE, "-Wl,--no-as-needed", fakeLibcuda().toString(), "-Wl,-rpath,.:/tmp",
                 "-Wl,--enable-new-dtags");
