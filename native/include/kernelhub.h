@@ -43,14 +43,14 @@ extern "C" {
 /*
  * The ABI note. Every translation unit that includes this header (so every bundle: kh_register
  * needs it) carries an ELF note in section .note.kernelhub: owner "kernelhub", type
- * KH_NOTE_ABI_VERSION, a 4-byte little/native-endian payload holding KH_ABI_VERSION. The host
- * reads it from the file before dlopen and refuses a mismatch without running any of the
- * bundle's code; a library without it (built before the note existed) is judged by
- * kh_abi_version() after loading, which runs its constructors first. Several objects give
- * several identical notes; notes that disagree (objects built against different headers) are
- * refused. Nothing to call or reference: the note is emitted by including the header.
- * KH_NO_ABI_NOTE (defined before the include) leaves it out; only for programs that are not
- * bundles.
+ * KH_NOTE_ABI_VERSION, a 4-byte native-endian payload (little-endian on x86_64 and aarch64)
+ * holding KH_ABI_VERSION. The host reads it from the file before dlopen and refuses a mismatch
+ * without running any of the bundle's code; a library without it (built before the note
+ * existed) is judged by kh_abi_version() after loading, which runs its constructors first, and
+ * kernelhub check (so publish) refuses it. Several objects give several identical notes; notes
+ * that disagree (objects built against different headers) are refused. Nothing to call or
+ * reference: including the header emits it. KH_NO_ABI_NOTE (defined before the include) leaves
+ * it out; only for programs that are not bundles.
  */
 #define KH_NOTE_SECTION ".note.kernelhub"
 #define KH_NOTE_OWNER "kernelhub"

@@ -1,4 +1,4 @@
-// Generated from native/include/kernelhub.h (sha256 fb49cf77e46e720948d119a532a2299349953d6ab3aa9b2dd8ff65d51e4b4cc5)
+// Generated from native/include/kernelhub.h (sha256 f268db2cd548f46a87a6fbed8122f9086684d8a73c7e95d3cb14cd4f49b591c5)
 // in the shape jextract 22+ generates. Do not edit: run native/jextract/regenerate.sh.
 // KernelhubHeaderTest fails when the header changes without regenerating, and
 // GeneratedLayoutTest compares every size and offset with the C compiler's.
@@ -9,5 +9,5 @@ public final class HeaderChecksum {
     private HeaderChecksum() {
     }
 
-    public static final String SHA256 = "fb49cf77e46e720948d119a532a2299349953d6ab3aa9b2dd8ff65d51e4b4cc5";
+    public static final String SHA256 = "f268db2cd548f46a87a6fbed8122f9086684d8a73c7e95d3cb14cd4f49b591c5";
 }
