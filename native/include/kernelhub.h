@@ -7,8 +7,11 @@
  * docs/ABI.md explains every rule below.
  *
  * Life of a bundle:
+ *   0. Before loading, the host reads the ABI note this header puts into every object that
+ *      includes it (KH_NOTE_* below) from the library's bytes and refuses a wrong ABI without
+ *      loading the library, so none of its code (library constructors included) runs.
  *   1. The host loads the shared library and calls kh_abi_version(). Nothing else in the
- *      bundle is called unless it returns KH_ABI_VERSION.
+ *      bundle is called unless it returns KH_ABI_VERSION (and agrees with the note).
  *   2. The host calls kh_register(host, err, err_cap). The bundle calls host->register_op once
  *      per operation it provides, then returns KH_OK (or an error status with a message).
  *   3. The host calls an op's function with a validated kh_attention_args. The op returns a
@@ -35,6 +38,31 @@ extern "C" {
 #define KH_EXPORT __declspec(dllexport)
 #else
 #define KH_EXPORT __attribute__((visibility("default")))
+#endif
+
+/*
+ * The ABI note. Every translation unit that includes this header (so every bundle: kh_register
+ * needs it) carries an ELF note in section .note.kernelhub: owner "kernelhub", type
+ * KH_NOTE_ABI_VERSION, a 4-byte native-endian payload (little-endian on x86_64 and aarch64)
+ * holding KH_ABI_VERSION. The host reads it from the file before dlopen and refuses a mismatch
+ * without running any of the bundle's code; a library without it (built before the note
+ * existed) is judged by kh_abi_version() after loading, which runs its constructors first, and
+ * kernelhub check (so publish) refuses it. Several objects give several identical notes; notes
+ * that disagree (objects built against different headers) are refused. Nothing to call or
+ * reference: including the header emits it. KH_NO_ABI_NOTE (defined before the include) leaves
+ * it out; only for programs that are not bundles.
+ */
+#define KH_NOTE_SECTION ".note.kernelhub"
+#define KH_NOTE_OWNER "kernelhub"
+#define KH_NOTE_ABI_VERSION 1u
+#if defined(__ELF__) && !defined(KH_NO_ABI_NOTE) && !defined(__CUDA_ARCH__)
+__attribute__((section(KH_NOTE_SECTION), aligned(4), used)) static const struct {
+    uint32_t namesz;    /* sizeof KH_NOTE_OWNER, with its NUL */
+    uint32_t descsz;    /* 4 */
+    uint32_t type;      /* KH_NOTE_ABI_VERSION */
+    char name[12];      /* KH_NOTE_OWNER, NUL-padded to a multiple of 4 */
+    uint32_t abi_version;
+} kh_abi_note_ = {sizeof(KH_NOTE_OWNER), 4, KH_NOTE_ABI_VERSION, KH_NOTE_OWNER, KH_ABI_VERSION};
 #endif
 
 /* ---- status codes ------------------------------------------------------------------- */

@@ -37,6 +37,7 @@ int main(void) {
     printf(", \"constants\": {");
     first = 1;
     printf("%s\"KH_ABI_VERSION\": %lld", first ? "" : ", ", (long long) (KH_ABI_VERSION)), first = 0;
+    printf("%s\"KH_NOTE_ABI_VERSION\": %lld", first ? "" : ", ", (long long) (KH_NOTE_ABI_VERSION)), first = 0;
     printf("%s\"KH_OK\": %lld", first ? "" : ", ", (long long) (KH_OK)), first = 0;
     printf("%s\"KH_ERR_INVALID_ARGUMENT\": %lld", first ? "" : ", ", (long long) (KH_ERR_INVALID_ARGUMENT)), first = 0;
     printf("%s\"KH_ERR_UNSUPPORTED\": %lld", first ? "" : ", ", (long long) (KH_ERR_UNSUPPORTED)), first = 0;

@@ -16,9 +16,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code kernelhub check PATH}: a bundle's library against what its kernel.json promises. */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = "Check bundles: required symbols exported, only system libraries as dynamic dependencies (no "
-                + "libcudart), glibc symbol versions within the recorded ceiling, CUDA SASS/PTX architectures equal to "
-                + "kernel.json. PATH: a kernel's source or build directory, a variant directory, or a .tar.gz archive. "
+        description = "Check bundles: required symbols exported, only system libraries (or libraries the bundle ships) "
+                + "as dynamic dependencies (no libcudart), nothing loadable from outside the bundle (RPATH/RUNPATH only "
+                + "$ORIGIN, no unknown DT_NEEDED), the ABI note present and equal to kernel.json, glibc symbol versions "
+                + "within the recorded ceiling, CUDA SASS/PTX architectures equal to kernel.json. publish runs the same "
+                + "check. PATH: a kernel's source or build directory, a variant directory, or a .tar.gz archive. "
                 + "Exit 0 all passed, 1 a check failed.")
 final class CheckCommand implements Callable<Integer> {
 

@@ -18,8 +18,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code kernelhub publish DIR --hub URL}: pack, sign (when a key exists) and upload a kernel version. */
 @Command(name = "publish", mixinStandardHelpOptions = true,
-        description = "Pack DIR's build, sign the manifest when KERNELHUB_HOME/keys has a signing key, and publish it to "
-                + "a hub (file: directory, or http(s): with PUT and KERNELHUB_TOKEN). Publishing the same content again "
+        description = "Pack DIR's build, run kernelhub check on every variant's archive (a failing bundle is refused, "
+                + "exit 1, nothing uploaded), sign the manifest when KERNELHUB_HOME/keys has a signing key, and publish it "
+                + "to a hub (file: directory, or http(s): with PUT and KERNELHUB_TOKEN). Publishing the same content again "
                 + "is a no-op; different content under a published version is refused.")
 final class PublishCommand implements Callable<Integer> {
 
@@ -56,6 +57,11 @@ final class PublishCommand implements Callable<Integer> {
             }
             o.flush();
             return ExitCodes.OK;
+        } catch (Publisher.RefusedException e) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println(Errors.PREFIX + e.getMessage());
+            err.flush();
+            return ExitCodes.CHECK_FAILED;
         } finally {
             HubFiles.deleteTree(staging);
         }

@@ -436,6 +436,13 @@ public final class HubClient {
         String path = HubLayout.versionDir(m.org(), m.name(), m.version()) + v.archive();
         CacheEntry e = cache.install(v.sha256(), v.size(), what + " from " + r.hub(),
                 partial -> hub.download(path, partial, v.size(), listener));
+        List<String> refused = io.kernelhub.hub.check.LibraryPolicy.checkInstalled(e.dir(), v.library()); // nothing loaded yet
+        if (!refused.isEmpty()) {
+            cache.evict(v.sha256());
+            throw new TrustException("refusing " + what + " from " + r.hub() + ": its library would load code from outside "
+                    + "the bundle:\n  " + String.join("\n  ", refused) + "\nIt was removed from the cache and "
+                    + "nothing of it was loaded. Report it to its publisher (kernelhub check shows the same).");
+        }
         if (!Files.isRegularFile(e.file(v.library()))) {
             cache.evict(v.sha256());
             throw new HubException("the archive of " + what + " does not contain its library " + v.library()

@@ -1,5 +1,6 @@
 package io.kernelhub.hub;
 
+import io.kernelhub.bridge.AlteredLibraryException;
 import io.kernelhub.bridge.BundleLoadException;
 import io.kernelhub.bridge.BundleLoader;
 import io.kernelhub.bridge.LoadedBundle;
@@ -11,6 +12,8 @@ import io.kernelhub.core.attention.AttentionInterface;
 import io.kernelhub.core.attention.DeviceDispatch;
 import io.kernelhub.core.attention.HubKernelId;
 import io.kernelhub.core.attention.HubResolver;
+import io.kernelhub.hub.cache.Receipt;
+import io.kernelhub.hub.check.LibraryPolicy;
 import io.kernelhub.hub.select.MachineProbe;
 import io.kernelhub.hub.select.MachineProfile;
 import io.kernelhub.hub.select.Selection;
@@ -18,6 +21,7 @@ import io.kernelhub.hub.select.VariantSelector;
 import io.kernelhub.hub.transport.TransferListener;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +34,11 @@ import java.util.function.Supplier;
  * resolved through the hubs and installed into the cache; both go through the same variant
  * selection. When a CUDA variant is chosen and a CPU variant fits too, both load, and each op
  * name becomes one implementation that runs CPU tensors on the CPU build and CUDA tensors on the
- * CUDA build ({@link DeviceDispatch}).
+ * CUDA build ({@link DeviceDispatch}). Every library is loaded through
+ * {@link BundleLoader#load(Path, String, BundleLoader.Checks)}: opened once without following
+ * links, its bytes checked against {@link LibraryPolicy} and, for cache entries, against the
+ * SHA-256 the receipt recorded at install; a cached file that no longer matches is refused
+ * unloaded, its entry evicted and installed afresh once.
  */
 public final class HubKernelResolver implements HubResolver {
 
@@ -78,19 +86,54 @@ public final class HubKernelResolver implements HubResolver {
         }
         HubClient client = new HubClient(settings, machine, kernelhub_h.KH_ABI_VERSION(), listener);
         Resolution r = client.resolve(id);
+        List<HubClient.Installed> installed = new ArrayList<>();
+        for (int attempt = 1; ; attempt++) {
+            installed.clear();
+            try {
+                return installAndRegister(client, r, id, registry, installed);
+            } catch (AlteredLibraryException e) {
+                // a cached file differs from its receipt: set the entry aside and install it afresh, once
+                HubClient.Installed damaged = installed.stream().filter(i -> e.file().toAbsolutePath().normalize()
+                        .startsWith(i.entry().dir().toAbsolutePath().normalize())).findFirst().orElse(null);
+                if (attempt > 1 || damaged == null) {
+                    throw new HubException(e.getMessage() + (attempt > 1 ? " It differs again after a fresh install: "
+                            + "something is rewriting the cache at " + client.cache().root() + "." : ""), e);
+                }
+                LOG.log(System.Logger.Level.WARNING, e.getMessage() + " Evicting the entry and installing it afresh.");
+                client.cache().evict(damaged.entry().sha256());
+            }
+        }
+    }
+
+    private AttentionImplementation installAndRegister(HubClient client, Resolution r, HubKernelId id,
+            AttentionInterface registry, List<HubClient.Installed> installed) {
         HubClient.Installed inst = client.install(r);
-        List<Path> libraries = new ArrayList<>(List.of(inst.library()));
+        installed.add(inst);
         if (r.selection().cpuFallback().isPresent()) {
             try {
-                libraries.add(client.install(r, r.selection().cpuFallback().get()).library());
+                installed.add(client.install(r, r.selection().cpuFallback().get()));
             } catch (HubException e) {
                 LOG.log(System.Logger.Level.WARNING, "the CPU variant of " + id + " is unavailable (" + e.getMessage()
                         + "); CPU tensors need another implementation");
             }
         }
+        List<Library> libraries = installed.stream().map(i -> new Library(i.library(),
+                new BundleLoader.Checks(digests(i), LibraryPolicy.vetter()))).toList();
         return register(id, libraries, registry, "resolved " + id + " to " + r.manifest().version() + " "
                 + inst.variant().name());
     }
+
+    /** What the receipt recorded for every file of an installed entry: the loader loads only those bytes. */
+    private static Map<Path, String> digests(HubClient.Installed i) {
+        Map<Path, String> m = new HashMap<>();
+        for (Receipt.FileRecord f : i.entry().receipt().files()) {
+            m.put(i.entry().dir().resolve(f.path()), f.sha256());
+        }
+        return m;
+    }
+
+    /** A library to load and what to check before loading it. */
+    private record Library(Path path, BundleLoader.Checks checks) {}
 
     /** A local build, through the same device-aware selection as downloads. */
     private AttentionImplementation resolveLocal(HubKernelId id, Path dir, AttentionInterface registry) {
@@ -104,8 +147,10 @@ public final class HubKernelResolver implements HubResolver {
             sel.rejected().forEach(x -> b.append("\n  ").append(x.variant()).append(": ").append(x.reason()));
             throw new HubException(b + "\nBuild it on this machine: kernelhub build " + dir);
         }
-        List<Path> libraries = new ArrayList<>(List.of(build.library(sel.chosen().get().name())));
-        sel.cpuFallback().ifPresent(v -> libraries.add(build.library(v.name())));
+        // a local build has no recorded digests; it is still opened once, without links, its ABI note and policy checked
+        BundleLoader.Checks checks = new BundleLoader.Checks(null, LibraryPolicy.vetter());
+        List<Library> libraries = new ArrayList<>(List.of(new Library(build.library(sel.chosen().get().name()), checks)));
+        sel.cpuFallback().ifPresent(v -> libraries.add(new Library(build.library(v.name()), checks)));
         return register(id, libraries, registry, "the local build " + dir + " chose " + sel.chosen().get().name());
     }
 
@@ -114,15 +159,17 @@ public final class HubKernelResolver implements HubResolver {
      * implementation per name; a name the libraries provide on different devices dispatches by
      * device.
      */
-    private AttentionImplementation register(HubKernelId id, List<Path> libraries, AttentionInterface registry, String what) {
+    private AttentionImplementation register(HubKernelId id, List<Library> libraries, AttentionInterface registry,
+            String what) {
         String prefix = id.kernel() + (id.versionSpec() == null ? "" : "@" + id.versionSpec());
         Map<String, List<AttentionImplementation>> byName = new LinkedHashMap<>();
-        for (Path lib : libraries) {
+        for (Library library : libraries) {
+            Path lib = library.path();
             LoadedBundle bundle;
             try {
-                bundle = loaded.computeIfAbsent(lib + "|" + prefix, k -> BundleLoader.load(lib, prefix));
+                bundle = loaded.computeIfAbsent(lib + "|" + prefix, k -> BundleLoader.load(lib, prefix, library.checks()));
             } catch (BundleLoadException e) {
-                if (lib.equals(libraries.getFirst())) {
+                if (library == libraries.getFirst()) {
                     throw new HubException(what + " (" + lib + "), but it does not load: " + e.getMessage(), e);
                 }
                 LOG.log(System.Logger.Level.WARNING, "the CPU fallback " + lib + " does not load: " + e.getMessage());

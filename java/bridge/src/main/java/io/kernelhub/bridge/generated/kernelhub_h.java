@@ -1,4 +1,4 @@
-// Generated from native/include/kernelhub.h (sha256 4a7900866eb87d66e44c74a55df6cb7205404624cbfc736a807ad30b099b8ba8)
+// Generated from native/include/kernelhub.h (sha256 f268db2cd548f46a87a6fbed8122f9086684d8a73c7e95d3cb14cd4f49b591c5)
 // by native/jextract/regenerate.sh with jextract (openjdk/jextract commit f9866df3a178baa2e4a3746a7a6e458d783ace92,
 // Debian clang version 14.0.6). Do not edit: rerun that script. GeneratedBindingsTest checks
 // this checksum against the header and every layout against the C compiler.
@@ -278,6 +278,39 @@ public class kernelhub_h extends kernelhub_h$shared {
      */
     public static int KH_ABI_VERSION() {
         return KH_ABI_VERSION;
+    }
+    /**
+     * {@snippet lang=c :
+     * #define KH_NOTE_SECTION ".note.kernelhub"
+     * }
+     */
+    public static MemorySegment KH_NOTE_SECTION() {
+        class Holder {
+            static final MemorySegment KH_NOTE_SECTION
+                = kernelhub_h.LIBRARY_ARENA.allocateFrom(".note.kernelhub");
+        }
+        return Holder.KH_NOTE_SECTION;
+    }
+    /**
+     * {@snippet lang=c :
+     * #define KH_NOTE_OWNER "kernelhub"
+     * }
+     */
+    public static MemorySegment KH_NOTE_OWNER() {
+        class Holder {
+            static final MemorySegment KH_NOTE_OWNER
+                = kernelhub_h.LIBRARY_ARENA.allocateFrom("kernelhub");
+        }
+        return Holder.KH_NOTE_OWNER;
+    }
+    private static final int KH_NOTE_ABI_VERSION = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define KH_NOTE_ABI_VERSION 1
+     * }
+     */
+    public static int KH_NOTE_ABI_VERSION() {
+        return KH_NOTE_ABI_VERSION;
     }
     private static final int KH_FEATURE_CAUSAL = (int)1L;
     /**

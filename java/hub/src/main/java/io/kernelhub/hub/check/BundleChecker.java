@@ -1,6 +1,7 @@
 package io.kernelhub.hub.check;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.kernelhub.bridge.elf.ElfImage;
 import io.kernelhub.hub.HubException;
 import io.kernelhub.hub.manifest.ManifestCodec;
 import io.kernelhub.hub.pack.BundlePacker;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -28,9 +30,11 @@ import net.fornwall.jelf.ElfSymbolTableSection;
 /**
  * {@code kernelhub check}: verifies what a bundle's kernel.json promises against its library
  * (ELF read with jelf): the ABI entry points are exported; dynamic dependencies are only system
- * libraries every machine has (no {@code libcudart}, {@code libstdc++}); the glibc symbol
- * versions it needs are within the recorded ceiling; CUDA binaries hold exactly the SASS and
- * PTX architectures recorded.
+ * libraries every machine has (no {@code libcudart}, {@code libstdc++}) or libraries the bundle
+ * ships; nothing outside the bundle can be loaded with it ({@link LibraryPolicy}: no RPATH/RUNPATH
+ * but {@code $ORIGIN}, no unknown DT_NEEDED); the ABI note ({@code .note.kernelhub}) is present
+ * and agrees with kernel.json; the glibc symbol versions it needs are within the recorded
+ * ceiling; CUDA binaries hold exactly the SASS and PTX architectures recorded.
  */
 public final class BundleChecker {
 
@@ -95,7 +99,9 @@ public final class BundleChecker {
                 + (elf.e_type == ElfFile.ET_DYN ? " shared library" : " (not a shared library)")
                 + (elfArch.equals(arch) ? "" : "; kernel.json says " + arch)));
         f.add(symbols(elf));
-        f.add(dependencies(elf));
+        f.add(dependencies(elf, LibraryPolicy.shippedDependencies(bytes, lib.getParent())));
+        f.add(loadPolicy(variantDir, meta.path("library").asText()));
+        f.add(abiNote(bytes, meta.path("abi_version")));
         f.add(glibc(elf, bytes, meta.path("requirements").path("glibc_max").asText(null)));
         if ("cuda".equals(meta.path("backend").asText()) || variant.startsWith("cu")) {
             f.add(cuda(elf, meta.path("requirements")));
@@ -123,7 +129,32 @@ public final class BundleChecker {
                 : "does not export " + String.join(", ", missing) + " (declare them with KH_EXPORT from kernelhub.h)");
     }
 
-    private static Finding dependencies(ElfFile elf) {
+    private static Finding loadPolicy(Path variantDir, String library) {
+        List<String> problems = LibraryPolicy.checkBundle(variantDir, library);
+        return new Finding("load-policy", problems.isEmpty(), problems.isEmpty()
+                ? "loads nothing from outside the bundle (no RPATH/RUNPATH entry but $ORIGIN, every DT_NEEDED a system "
+                + "library or shipped in the bundle)" : String.join("; ", problems));
+    }
+
+    private static Finding abiNote(byte[] bytes, JsonNode recorded) {
+        OptionalInt note;
+        try {
+            note = ElfImage.parse(bytes).abiVersion();
+        } catch (ElfImage.Malformed e) {
+            return new Finding("abi-note", false, e.getMessage());
+        }
+        if (note.isEmpty()) {
+            return new Finding("abi-note", false, "no " + ElfImage.NOTE_SECTION + " ABI note: hosts must load the library, "
+                    + "running its constructors, to learn its ABI. Rebuild it against the current native/include/kernelhub.h "
+                    + "(including it adds the note)");
+        }
+        String v = Integer.toUnsignedString(note.getAsInt());
+        boolean ok = !recorded.isNumber() || recorded.asText().equals(v);
+        return new Finding("abi-note", ok, ElfImage.NOTE_SECTION + " says ABI " + v
+                + (ok ? "" : "; kernel.json records " + recorded.asText() + " (rebuild, do not edit kernel.json)"));
+    }
+
+    private static Finding dependencies(ElfFile elf, Set<String> shipped) {
         List<String> needed;
         try {
             ElfDynamicSection d = elf.getDynamicSection();
@@ -131,11 +162,12 @@ public final class BundleChecker {
         } catch (ElfException e) {
             return new Finding("dependencies", false, "cannot read the dynamic section: " + e.getMessage());
         }
-        List<String> bad = needed.stream().filter(n -> !SYSTEM_LIBRARIES.contains(n)).toList();
+        List<String> bad = needed.stream().filter(n -> !SYSTEM_LIBRARIES.contains(n) && !shipped.contains(n)).toList();
         String hint = bad.stream().anyMatch(n -> n.startsWith("libcudart")) ? " (link the CUDA runtime statically: -cudart static)"
                 : bad.stream().anyMatch(n -> n.startsWith("libstdc++") || n.startsWith("libgcc_s"))
                 ? " (link -static-libstdc++ -static-libgcc)" : "";
         return new Finding("dependencies", bad.isEmpty(), bad.isEmpty() ? "needs only " + needed
+                + (shipped.isEmpty() ? "" : " (shipped in the bundle: " + shipped + ")")
                 : "needs non-system libraries " + bad + hint);
     }
 

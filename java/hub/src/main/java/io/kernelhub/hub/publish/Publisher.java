@@ -2,6 +2,10 @@ package io.kernelhub.hub.publish;
 
 import io.kernelhub.hub.Digests;
 import io.kernelhub.hub.HubException;
+import io.kernelhub.hub.HubFiles;
+import io.kernelhub.hub.cache.ArchiveLimits;
+import io.kernelhub.hub.cache.SafeExtractor;
+import io.kernelhub.hub.check.BundleChecker;
 import io.kernelhub.hub.manifest.HubLayout;
 import io.kernelhub.hub.manifest.KernelManifest;
 import io.kernelhub.hub.manifest.ManifestCodec;
@@ -13,16 +17,19 @@ import io.kernelhub.hub.trust.ManifestSignature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * Publishes a kernel version to a hub: archives and their {@code .sha256} first, then the
- * manifest and its signature (when a signing key exists), {@code maven-metadata.xml} (for Maven
- * clients), and the kernel's signed index last, so a version is never listed before all its
- * files are there. Published versions are
+ * Publishes a kernel version to a hub. Every variant's archive is unpacked and must pass
+ * {@code kernelhub check} ({@link BundleChecker}, including {@link io.kernelhub.hub.check.LibraryPolicy}:
+ * nothing outside the bundle may be loaded with it); a failing bundle is refused before anything
+ * is uploaded or signed. Then archives and their {@code .sha256} first, then the
+ * manifest and its signature (when a signing key exists), {@code maven-metadata.xml} (for Maven clients),
+ * and the kernel's signed index last, so a version is never listed before all its files are there. Published versions are
  * immutable: the same variants with the same digests again is a no-op; anything else under an
  * existing version is refused.
  */
@@ -53,7 +60,39 @@ public final class Publisher {
         return publishPacked(packed, hub);
     }
 
+    /** A bundle failed {@code kernelhub check}: nothing was signed or uploaded. */
+    public static final class RefusedException extends HubException {
+        private static final long serialVersionUID = 1L;
+
+        private final transient List<BundleChecker.Report> reports;
+
+        RefusedException(KernelManifest m, List<BundleChecker.Report> reports) {
+            super(message(m, reports));
+            this.reports = List.copyOf(reports);
+        }
+
+        /** The failing variants' reports. */
+        public List<BundleChecker.Report> reports() {
+            return reports;
+        }
+
+        private static String message(KernelManifest m, List<BundleChecker.Report> reports) {
+            StringBuilder b = new StringBuilder("refusing to publish " + m.id() + " " + m.version() + ": kernelhub check fails");
+            for (BundleChecker.Report r : reports) {
+                b.append("\n  ").append(r.variant()).append(':');
+                for (BundleChecker.Finding f : r.findings()) {
+                    if (!f.ok()) {
+                        b.append("\n    ").append(f.check()).append(": ").append(f.detail());
+                    }
+                }
+            }
+            return b.append("\nNothing was published. Fix the build, then run kernelhub check DIR before publishing.")
+                    .toString();
+        }
+    }
+
     public Outcome publishPacked(BundlePacker.Packed packed, HubTarget hub) {
+        requireCheckPasses(packed); // the archives' own bytes: exactly what would be uploaded
         // the existence check and every upload under one lock: two publishers of one version cannot interleave files
         Outcome[] out = new Outcome[1];
         hub.withKernelLock(packed.manifest().org(), packed.manifest().name(), () -> out[0] = publishLocked(packed, hub));
@@ -95,6 +134,35 @@ public final class Publisher {
         ensureListed(hub, m);
         index.addVersion(hub, m.org(), m.name(), m.version(), Digests.sha256(mbytes)); // last: the signed list clients trust
         return new Outcome(m, hub.uri().toString(), false, sig.map(ManifestSignature::keyId).orElse(null));
+    }
+
+    /** Unpacks each variant's archive and runs kernelhub check on it; throws when any variant fails. */
+    private static void requireCheckPasses(BundlePacker.Packed packed) {
+        List<BundleChecker.Report> failed = new ArrayList<>();
+        for (VariantEntry v : packed.manifest().variants()) {
+            Path tmp = null;
+            try {
+                tmp = Files.createTempDirectory("kernelhub-publish-check");
+                SafeExtractor.extract(packed.versionDir().resolve(v.archive()), tmp, ArchiveLimits.DEFAULT);
+                BundleChecker.Report r = BundleChecker.check(tmp);
+                if (!r.ok()) {
+                    failed.add(r);
+                }
+            } catch (IOException e) {
+                throw new HubException("cannot check " + v.archive() + " before publishing: " + e, e);
+            } finally {
+                if (tmp != null) {
+                    try {
+                        HubFiles.deleteTree(tmp);
+                    } catch (IOException ignored) {
+                        // a temporary directory left behind is not worth hiding the outcome
+                    }
+                }
+            }
+        }
+        if (!failed.isEmpty()) {
+            throw new RefusedException(packed.manifest(), failed);
+        }
     }
 
     /** Adds the version to maven-metadata.xml (under the caller's lock; HTTP hubs merge on the server). */
