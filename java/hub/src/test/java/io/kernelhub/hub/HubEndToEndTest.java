@@ -332,7 +332,8 @@ class HubEndToEndTest {
     void publishesOverHttpWithATokenAndHubsAreTriedInOrder() throws IOException {
         Path served = work.resolve("http-hub-" + System.nanoTime());
         Files.createDirectories(served);
-        try (HubServer target = new HubServer(served, "127.0.0.1", 0, "tok", null).start();
+        try (HubServer target = new HubServer(served, "127.0.0.1", 0,
+                io.kernelhub.hub.server.PublishTokens.single("tok", List.of("test-org"), "test token"), null).start();
                 HubServer empty = new HubServer(Files.createDirectories(work.resolve("empty-" + System.nanoTime())), "127.0.0.1",
                         0, null, null).start()) {
             Publisher.Outcome o = new Publisher(new KeyRing(publisherKeys)).publish(build,

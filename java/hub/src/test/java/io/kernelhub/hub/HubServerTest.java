@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kernelhub.hub.publish.HttpHubTarget;
 import io.kernelhub.hub.server.HubServer;
+import io.kernelhub.hub.server.PublishTokens;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -14,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,7 +73,7 @@ class HubServerTest {
 
     @Test
     void putNeedsTheTokenAndNeverChangesPublishedFiles() throws Exception {
-        try (HubServer s = new HubServer(root, "127.0.0.1", 0, "s3cret", null).start()) {
+        try (HubServer s = new HubServer(root, "127.0.0.1", 0, PublishTokens.single("s3cret", List.of("org"), "test token"), null).start()) {
             URI u = s.uri().resolve("org/k/1.0.0/k-1.0.0.kernel.json");
             assertThat(send(HttpRequest.newBuilder(u).PUT(HttpRequest.BodyPublishers.ofString("a"))).statusCode()).isEqualTo(401);
             assertThat(send(HttpRequest.newBuilder(u).header("Authorization", "Bearer wrong")
