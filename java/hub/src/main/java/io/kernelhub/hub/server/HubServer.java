@@ -45,9 +45,9 @@ import java.util.regex.Pattern;
  * {@code kernelhub serve}: a hub directory over HTTP/1.1. GET and HEAD with single byte ranges
  * ({@code Range: bytes=a-b}, {@code a-}, {@code -n}) and strong ETags ({@code If-None-Match}
  * answered with 304); PUT only with {@code --allow-publish} and a bearer token that may publish to
- * the upload's org (the first path component), where existing files other than
- * the files publishers re-sign (HubLayout.isMutable) may be rewritten only with identical bytes (published versions are
- * immutable: 409 otherwise). One log line per request; tokens are never logged.
+ * the upload's org (the first path component), where existing files other than the ones
+ * publishers re-sign (HubLayout.isMutable) may be rewritten only with identical bytes
+ * (published versions are immutable: 409 otherwise). One log line per request; tokens are never logged.
  *
  * <p>What a client can hold is bounded ({@link ServeLimits}): a request head must arrive within the
  * header timeout, an upload body within the body timeout plus time for its size, a stalled response
