@@ -15,8 +15,9 @@ import java.util.Map;
 
 /**
  * Written into an entry when it is installed, after the archive's digest matched: what was
- * verified and the size and SHA-256 of every unpacked file. Loading checks that the receipt
- * exists and the sizes match (cheap); {@code kernelhub cache verify} re-hashes the files.
+ * verified and the size and SHA-256 of every unpacked file. Lookup checks that the receipt
+ * exists and the sizes match (cheap); the loader then hashes the library from the descriptor it
+ * loads and compares it with this receipt; {@code kernelhub cache verify} re-hashes every file.
  *
  * @param archiveSha256 the archive's digest
  * @param archiveSize   its size
