@@ -113,79 +113,102 @@ final class IndexCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "yank", mixinStandardHelpOptions = true,
-            description = "Withdraw a version: ranges skip it, an exact pin still loads it with a warning.")
-    static final class Yank implements Callable<Integer> {
+    /** A change to one kernel's index: the shared hub options and id, one re-signing step, one report line. */
+    abstract static class IndexChange implements Callable<Integer> {
         @Spec
         CommandSpec spec;
         @Mixin
         HubOptions hub;
+
+        abstract String id();
+
+        abstract IndexPublisher.Outcome change(IndexPublisher publisher, HubTarget target, HubKernelId kernel);
+
+        abstract String done(HubKernelId kernel);
+
+        @Override
+        public Integer call() {
+            HubKernelId k = kernel(id());
+            report(spec, done(k), change(hub.publisher(), hub.target(), k));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "yank", mixinStandardHelpOptions = true,
+            description = "Withdraw a version: ranges skip it, an exact pin still loads it with a warning.")
+    static final class Yank extends IndexChange {
         @Parameters(paramLabel = "ID@VERSION", description = "org/name@X.Y.Z")
         String id;
         @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "Why (users see it).")
         String reason;
 
-        @Override
-        public Integer call() {
-            HubKernelId k = kernel(id);
-            report(spec, "yanked " + k.kernel() + " " + exactVersion(id), hub.publisher().yank(hub.target(), k.org(), k.name(),
-                    exactVersion(id), reason));
-            return ExitCodes.OK;
+        String id() {
+            return id;
+        }
+
+        IndexPublisher.Outcome change(IndexPublisher p, HubTarget t, HubKernelId k) {
+            return p.yank(t, k.org(), k.name(), exactVersion(id), reason);
+        }
+
+        String done(HubKernelId k) {
+            return "yanked " + k.kernel() + " " + exactVersion(id);
         }
     }
 
     @Command(name = "unyank", mixinStandardHelpOptions = true, description = "Restore a yanked version.")
-    static final class Unyank implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        HubOptions hub;
+    static final class Unyank extends IndexChange {
         @Parameters(paramLabel = "ID@VERSION", description = "org/name@X.Y.Z")
         String id;
 
-        @Override
-        public Integer call() {
-            HubKernelId k = kernel(id);
-            report(spec, "restored " + k.kernel() + " " + exactVersion(id), hub.publisher().yank(hub.target(), k.org(),
-                    k.name(), exactVersion(id), null));
-            return ExitCodes.OK;
+        String id() {
+            return id;
+        }
+
+        IndexPublisher.Outcome change(IndexPublisher p, HubTarget t, HubKernelId k) {
+            return p.yank(t, k.org(), k.name(), exactVersion(id), null);
+        }
+
+        String done(HubKernelId k) {
+            return "restored " + k.kernel() + " " + exactVersion(id);
         }
     }
 
     @Command(name = "refresh", mixinStandardHelpOptions = true,
             description = "Re-sign the index with a higher serial and a new expiry (run it before the index expires).")
-    static final class Refresh implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        HubOptions hub;
+    static final class Refresh extends IndexChange {
         @Parameters(paramLabel = "ID", description = "org/name")
         String id;
 
-        @Override
-        public Integer call() {
-            HubKernelId k = kernel(id);
-            report(spec, "refreshed " + k.kernel(), hub.publisher().refresh(hub.target(), k.org(), k.name()));
-            return ExitCodes.OK;
+        String id() {
+            return id;
+        }
+
+        IndexPublisher.Outcome change(IndexPublisher p, HubTarget t, HubKernelId k) {
+            return p.refresh(t, k.org(), k.name());
+        }
+
+        String done(HubKernelId k) {
+            return "refreshed " + k.kernel();
         }
     }
 
     @Command(name = "cosign", mixinStandardHelpOptions = true,
             description = "Add this machine's signature to the index and every listed manifest (key rotation: sign with "
                     + "the new key, let users trust it, then revoke the old one).")
-    static final class Cosign implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        HubOptions hub;
+    static final class Cosign extends IndexChange {
         @Parameters(paramLabel = "ID", description = "org/name")
         String id;
 
-        @Override
-        public Integer call() {
-            HubKernelId k = kernel(id);
-            report(spec, "co-signed " + k.kernel(), hub.publisher().cosign(hub.target(), k.org(), k.name()));
-            return ExitCodes.OK;
+        String id() {
+            return id;
+        }
+
+        IndexPublisher.Outcome change(IndexPublisher p, HubTarget t, HubKernelId k) {
+            return p.cosign(t, k.org(), k.name());
+        }
+
+        String done(HubKernelId k) {
+            return "co-signed " + k.kernel();
         }
     }
 

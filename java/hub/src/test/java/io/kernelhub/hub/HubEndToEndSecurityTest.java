@@ -107,6 +107,8 @@ class HubEndToEndSecurityTest {
         hub.put(HubLayout.signature(m.org(), m.name(), m.version()), new KeyRing(keys).sign(mbytes).orElseThrow().write());
         hub.put(HubLayout.manifest(m.org(), m.name(), m.version()), mbytes);
         hub.put(HubLayout.metadata(m.org(), m.name()), new MavenMetadata(m.org(), m.name(), List.of()).with(m.version()).write());
+        new io.kernelhub.hub.publish.IndexPublisher(new KeyRing(keys), java.time.Duration.ofDays(30)).addVersion(hub, m.org(),
+                m.name(), m.version(), Digests.sha256(mbytes)); // signed and listed like a real release
     }
 
     /** Runs {@link ResolveMain} in {@code cwd}; returns its output. */
