@@ -74,6 +74,21 @@ public final class BundleLoader {
     }
 
     /**
+     * Remembers files whose digest was verified, by the identity of the very inode that was read
+     * (device, inode number, size, change time, taken from the open descriptor): a later load of
+     * the same, unchanged inode need not hash it again. Any write to the file changes its change
+     * time, and a replacement is another inode, so neither can inherit a remembered verification;
+     * the record itself lives beside the receipt, under the same directory checks.
+     */
+    public interface VerifiedFiles {
+        /** True when the file opened as {@code identity} was verified to have {@code sha256}. */
+        boolean verified(Path file, String identity, String sha256);
+
+        /** Records that the file opened as {@code identity} has {@code sha256}. */
+        void remember(Path file, String identity, String sha256);
+    }
+
+    /**
      * What a load checks besides the ABI.
      *
      * @param sha256 the expected digest of every file that may be loaded (the library and the
@@ -81,9 +96,14 @@ public final class BundleLoader {
      *               other bytes is refused. Null: no expectations (a local build).
      * @param vetter inspects each file's bytes before it is loaded (null: none)
      */
-    public record Checks(Map<Path, String> sha256, LibraryVetter vetter) {
+    public record Checks(Map<Path, String> sha256, LibraryVetter vetter, VerifiedFiles verified) {
         /** Open once, no symbolic links, ABI note: what every load gets. */
-        public static final Checks NONE = new Checks(null, null);
+        public static final Checks NONE = new Checks(null, null, null);
+
+        /** Checks without a memory of verified files (every load hashes). */
+        public Checks(Map<Path, String> sha256, LibraryVetter vetter) {
+            this(sha256, vetter, null);
+        }
 
         public Checks {
             if (sha256 != null) {
@@ -210,9 +230,14 @@ public final class BundleLoader {
             byte[] bytes = opened.bytes();
             if (checks.sha256() != null) {
                 String want = checks.sha256().get(file.toAbsolutePath().normalize());
-                String got = sha256(bytes);
-                if (!got.equals(want)) {
-                    throw new AlteredLibraryException(file, want, got);
+                String identity = checks.verified() == null || want == null ? null : opened.identity();
+                // hashing in a fresh JVM costs ~50 ms/MB (not yet compiled): skip it for an inode verified before
+                if (identity == null || !checks.verified().verified(file, identity, want)) {
+                    String got = sha256(bytes);
+                    if (!got.equals(want)) {
+                        throw new AlteredLibraryException(file, want, got);
+                    }
+                    if (identity != null) checks.verified().remember(file, identity, want);
                 }
             }
             if (checks.vetter() != null) {

@@ -36,12 +36,15 @@ final class OpenedLibrary implements AutoCloseable {
     private final Path path;
     private final int fd;
     private final byte[] bytes;
+    /** The identity before the bytes were read (null: unknown). */
+    private final String identityBeforeRead;
     private boolean closed;
 
-    private OpenedLibrary(Path path, int fd, byte[] bytes) {
+    private OpenedLibrary(Path path, int fd, byte[] bytes, String identityBeforeRead) {
         this.path = path;
         this.fd = fd;
         this.bytes = bytes;
+        this.identityBeforeRead = identityBeforeRead;
     }
 
     /** Why a file could not be opened or read (the message names the file and the reason). */
@@ -89,7 +92,8 @@ final class OpenedLibrary implements AutoCloseable {
             if (a != null && a.size() > MAX_BYTES) {
                 throw new Failure("it is " + a.size() + " bytes, more than a bundle library may be (" + MAX_BYTES + ")");
             }
-            opened = new OpenedLibrary(path, fd, readAll(fd, a == null ? 1 << 20 : (int) a.size()));
+            String before = identityOf(fd);
+            opened = new OpenedLibrary(path, fd, readAll(fd, a == null ? 1 << 20 : (int) a.size()), before);
             return opened;
         } finally {
             if (opened == null) {
@@ -155,6 +159,27 @@ final class OpenedLibrary implements AutoCloseable {
      * The name to give {@code dlopen}: the open descriptor itself on Linux; elsewhere (no
      * {@code /proc}) the path, which leaves a window between the checks and the load.
      */
+    /**
+     * The identity of the open file (device, inode, size, change time in ns, read through the
+     * descriptor, so it is the file that was read and will be loaded), or null where the file
+     * system does not report them or the file changed while it was read.
+     */
+    String identity() {
+        String now = identityOf(fd);
+        // changed while it was read: the bytes read may be neither version, and nothing may be remembered of them
+        return now != null && now.equals(identityBeforeRead) ? now : null;
+    }
+
+    private static String identityOf(int fd) {
+        try {
+            java.util.Map<String, Object> a = Files.readAttributes(descriptorPath(fd), "unix:dev,ino,size,ctime");
+            if (!(a.get("ctime") instanceof java.nio.file.attribute.FileTime ctime)) return null;
+            return a.get("dev") + ":" + a.get("ino") + ":" + a.get("size") + ":" + ctime.to(java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     String loadPath() {
         return LINUX ? "/proc/self/fd/" + fd : path.toAbsolutePath().toString();
     }

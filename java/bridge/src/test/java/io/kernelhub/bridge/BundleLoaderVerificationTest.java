@@ -132,6 +132,59 @@ class BundleLoaderVerificationTest {
         assertThat(marker).exists();
     }
 
+    /** An in-memory memo of verified files that counts how often it vouched for one. */
+    static final class Memo implements BundleLoader.VerifiedFiles {
+        final Map<Path, String[]> seen = new java.util.concurrent.ConcurrentHashMap<>();
+        final java.util.concurrent.atomic.AtomicInteger vouched = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public boolean verified(Path file, String identity, String sha256) {
+            String[] s = seen.get(file);
+            boolean yes = s != null && s[0].equals(identity) && s[1].equals(sha256);
+            if (yes) vouched.incrementAndGet();
+            return yes;
+        }
+
+        @Override
+        public void remember(Path file, String identity, String sha256) {
+            seen.put(file, new String[] {identity, sha256});
+        }
+    }
+
+    @Test
+    void aRememberedVerificationCoversOnlyTheSameUnchangedInode() throws Exception {
+        // a warm load of the verified inode skips the hash ...
+        Path good = library("remembered-good", marker("remembered-good"), 1, false);
+        Memo memo = new Memo();
+        BundleLoader.Checks checks = new BundleLoader.Checks(Map.of(good, sha256(good)), null, memo);
+        BundleLoader.load(good, "acme/remembered", checks);
+        assertThat(memo.seen).containsKey(good.toAbsolutePath().normalize());
+        BundleLoader.load(good, "acme/remembered", checks);
+        assertThat(memo.vouched.get()).isEqualTo(1);
+
+        // ... but a file rewritten in place (same inode, new change time) or replaced (new inode) is hashed again
+        Path marker = marker("remembered-evil");
+        Path evil = library("remembered-evil", marker, 1, false);
+        Path target = DIR.resolve("remembered-target.so");
+        Files.copy(library("remembered-copy", marker("remembered-copy"), 1, false), target,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        String recorded = sha256(target);
+        Memo stale = new Memo();
+        try (OpenedLibrary o = OpenedLibrary.open(target)) {
+            stale.remember(target.toAbsolutePath().normalize(), o.identity(), recorded); // verified once, never loaded
+        }
+        Files.write(target, Files.readAllBytes(evil)); // in place: same inode
+        assertThatThrownBy(() -> BundleLoader.load(target, "acme/remembered", new BundleLoader.Checks(Map.of(target, recorded),
+                null, stale))).isInstanceOf(AlteredLibraryException.class);
+        Path replacement = DIR.resolve("remembered-target.tmp");
+        Files.copy(evil, replacement, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(replacement, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING); // a new inode
+        assertThatThrownBy(() -> BundleLoader.load(target, "acme/remembered", new BundleLoader.Checks(Map.of(target, recorded),
+                null, stale))).isInstanceOf(AlteredLibraryException.class);
+        assertThat(stale.vouched.get()).isZero();
+        assertThat(marker).doesNotExist();
+    }
+
     @Test
     void theVetterJudgesTheBytesThatAreLoadedBeforeLoadingThem() throws Exception {
         Path marker = marker("vetted");

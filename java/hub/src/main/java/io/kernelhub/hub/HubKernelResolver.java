@@ -13,6 +13,7 @@ import io.kernelhub.core.attention.DeviceDispatch;
 import io.kernelhub.core.attention.HubKernelId;
 import io.kernelhub.core.attention.HubResolver;
 import io.kernelhub.hub.cache.Receipt;
+import io.kernelhub.hub.cache.VerifiedInodes;
 import io.kernelhub.hub.check.LibraryPolicy;
 import io.kernelhub.hub.select.MachineProbe;
 import io.kernelhub.hub.select.MachineProfile;
@@ -118,7 +119,7 @@ public final class HubKernelResolver implements HubResolver {
             }
         }
         List<Library> libraries = installed.stream().map(i -> new Library(i.library(),
-                new BundleLoader.Checks(digests(i), LibraryPolicy.vetter()))).toList();
+                new BundleLoader.Checks(digests(i), LibraryPolicy.vetter(), new VerifiedInodes(i.entry().dir())))).toList();
         return register(id, libraries, registry, "resolved " + id + " to " + r.manifest().version() + " "
                 + inst.variant().name());
     }

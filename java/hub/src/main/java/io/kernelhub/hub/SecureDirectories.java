@@ -281,6 +281,14 @@ public final class SecureDirectories {
 
         private static Identity find() {
             try {
+                // Linux: /proc/self belongs to the process's effective uid; no file to create, no user-name lookup
+                // (both are slow in a fresh JVM, and this runs on every first resolve)
+                Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+                if (uid instanceof Integer u) return new Identity(u, null);
+            } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+                // not Linux: the probe file below
+            }
+            try {
                 Path probe = Files.createTempFile("kernelhub-owner", ".tmp");
                 try {
                     Integer uid;
