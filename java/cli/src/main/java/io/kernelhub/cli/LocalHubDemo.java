@@ -10,6 +10,7 @@ import io.kernelhub.hub.HubException;
 import io.kernelhub.hub.HubKernelResolver;
 import io.kernelhub.hub.HubSettings;
 import io.kernelhub.hub.publish.FileHubTarget;
+import io.kernelhub.hub.publish.IndexPublisher;
 import io.kernelhub.hub.publish.Publisher;
 import io.kernelhub.hub.server.HubServer;
 import io.kernelhub.hub.transport.RetryPolicy;
@@ -86,7 +87,12 @@ final class LocalHubDemo implements AutoCloseable {
                         + p.signedBy() + ")"));
             } catch (HubException e) {
                 log.println("demo: warning: " + e.getMessage().lines().findFirst().orElse("") + " — using what the local hub has");
-                ids.add(readId(k));
+                String id = readId(k);
+                ids.add(id);
+                // a hub published before signed indexes has none: build it from the manifests the hub holds
+                HubKernelId kid = HubKernelId.parse(id);
+                new IndexPublisher(keys, IndexPublisher.DEFAULT_LIFETIME).refresh(new FileHubTarget(home.localHub()), kid.org(),
+                        kid.name());
             } finally {
                 io.kernelhub.hub.HubFiles.deleteTree(staging);
             }
