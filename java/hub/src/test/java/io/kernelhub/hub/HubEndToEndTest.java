@@ -332,6 +332,18 @@ class HubEndToEndTest {
     void publishesOverHttpWithATokenAndHubsAreTriedInOrder() throws IOException {
         Path served = work.resolve("http-hub-" + System.nanoTime());
         Files.createDirectories(served);
+        Path other = Files.createDirectories(work.resolve("other-org-hub-" + System.nanoTime()));
+        try (HubServer acmeOnly = new HubServer(other, "127.0.0.1", 0,
+                io.kernelhub.hub.server.PublishTokens.single("tok", List.of("acme"), "test token"), null).start()) {
+            // a valid token for another org: the publisher's error carries the server's reason, nothing is stored
+            assertThatThrownBy(() -> new Publisher(new KeyRing(publisherKeys)).publish(build,
+                    new io.kernelhub.hub.publish.HttpHubTarget(acmeOnly.uri(), "tok"), work.resolve("st-" + System.nanoTime())))
+                    .isInstanceOf(HubException.class).hasMessageContaining("HTTP 403").hasMessageContaining("acme")
+                    .hasMessageContaining("test-org");
+            try (var files = Files.walk(other)) {
+                assertThat(files.filter(Files::isRegularFile).toList()).isEmpty();
+            }
+        }
         try (HubServer target = new HubServer(served, "127.0.0.1", 0,
                 io.kernelhub.hub.server.PublishTokens.single("tok", List.of("test-org"), "test token"), null).start();
                 HubServer empty = new HubServer(Files.createDirectories(work.resolve("empty-" + System.nanoTime())), "127.0.0.1",

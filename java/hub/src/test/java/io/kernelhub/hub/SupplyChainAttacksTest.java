@@ -237,6 +237,12 @@ class SupplyChainAttacksTest {
             ring.trustForAnyOrg(pem);
             assertThat(resolve(s, ID).trust()).startsWith("signed by key " + id);
         }
+        // this machine's own key from an older keygen (no scope file) keeps signing for every org
+        Path own = work.resolve("own-keys-" + System.nanoTime());
+        String ownId = new KeyRing(own).generate();
+        Files.delete(own.resolve("trusted/" + ownId + ".orgs"));
+        assertThat(new KeyRing(own).orgsOf(ownId)).containsExactly(KeyRing.ANY_ORG);
+        assertThat(new KeyRing(own).trustedFor(ownId, "any-org-at-all")).isTrue();
     }
 
     @Test

@@ -75,9 +75,13 @@ public record HttpHubTarget(URI uri, String token) implements HubTarget {
                     body.write(out);
                 }
                 int s = c.getResponseCode();
-                if (s == 401 || s == 403) {
-                    throw new HubException("hub " + uri + " refused the upload of " + path + " (HTTP " + s + "): set "
+                if (s == 401) {
+                    throw new HubException("hub " + uri + " refused the upload of " + path + " (HTTP 401): set "
                             + "KERNELHUB_TOKEN to a token the hub accepts");
+                }
+                if (s == 403) { // a valid token for other orgs: the server's answer names them
+                    throw new HubException("hub " + uri + " refused the upload of " + path + " (HTTP 403): "
+                            + serverSays(c).orElse("this token may not publish there; use a token for the kernel's org"));
                 }
                 if (s == 405) {
                     throw new HubException("hub " + uri + " does not accept uploads (HTTP 405); a kernelhub server needs "
@@ -94,6 +98,19 @@ public record HttpHubTarget(URI uri, String token) implements HubTarget {
             }
         } catch (IOException e) {
             throw new HubException("cannot upload " + path + " to " + uri + ": " + e, e);
+        }
+    }
+
+    /** The first line of an error body (a kernelhub server says what was wrong), at most 300 characters. */
+    private static java.util.Optional<String> serverSays(HttpURLConnection c) {
+        try (java.io.InputStream err = c.getErrorStream()) {
+            if (err == null) return java.util.Optional.empty();
+            String text = new String(err.readNBytes(2048), java.nio.charset.StandardCharsets.UTF_8).strip();
+            String line = text.lines().findFirst().orElse("");
+            return line.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(line.length() > 300
+                    ? line.substring(0, 300) + "..." : line);
+        } catch (IOException e) {
+            return java.util.Optional.empty();
         }
     }
 

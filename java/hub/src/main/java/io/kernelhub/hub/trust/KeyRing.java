@@ -132,13 +132,17 @@ public final class KeyRing {
     /**
      * The orgs a trusted key may sign for ({@code [*]} for any), or empty when the key has no
      * scope file (trusted by an older kernelhub without a scope): such a key signs nothing until
-     * it is trusted again with a scope.
+     * it is trusted again with a scope. This machine's own signing key is the exception: keygen
+     * trusts it for every org, and older keygens simply wrote no scope for it.
      */
     public java.util.List<String> orgsOf(String keyId) {
         Path scope = dir.resolve("trusted").resolve(keyId + ".orgs");
         try {
-            return Files.exists(scope) ? Files.readAllLines(scope).stream().map(String::trim).filter(l -> !l.isEmpty()).toList()
-                    : java.util.List.of();
+            if (!Files.exists(scope)) {
+                // this machine's own key, made by an older keygen that wrote no scope: keygen trusts it for every org
+                return signingKeyId().filter(keyId::equals).isPresent() ? java.util.List.of(ANY_ORG) : java.util.List.of();
+            }
+            return Files.readAllLines(scope).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
         } catch (IOException e) {
             throw new HubException("cannot read " + scope + ": " + e, e);
         }
