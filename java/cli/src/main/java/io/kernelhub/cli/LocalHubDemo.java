@@ -100,7 +100,9 @@ final class LocalHubDemo implements AutoCloseable {
         HubServer server = new HubServer(home.localHub(), "127.0.0.1", 0, null, null).start();
         log.println("demo: serving " + home.localHub() + " at " + server.uri());
         Path clientHome = Files.createTempDirectory(buildLogs, "client-");
-        new KeyRing(clientHome.resolve("keys")).trust(Files.readString(home.keysDir().resolve("signing.pub")), List.of("kernels-community"));
+        // the client trusts the demo's key for exactly the orgs it published, as a user would (trust add --org)
+        new KeyRing(clientHome.resolve("keys")).trust(Files.readString(home.keysDir().resolve("signing.pub")),
+                ids.stream().map(i -> HubKernelId.parse(i).org()).distinct().toList());
         HubSettings client = new HubSettings(clientHome, List.of(server.uri().toString()), false, false, null, null,
                 RetryPolicy.DEFAULT);
         log.flush();
