@@ -2,8 +2,6 @@ package io.kernelhub.hub.server;
 
 import io.kernelhub.hub.HubException;
 import io.kernelhub.hub.manifest.HubLayout;
-import io.kernelhub.hub.manifest.ManifestException;
-import io.kernelhub.hub.manifest.MavenMetadata;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;
@@ -16,20 +14,17 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -58,10 +53,8 @@ public final class HubServer implements AutoCloseable {
 
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
-    private static final int MAX_METADATA = 1 << 20;
     /** At most this long (and never past the body timeout) a refused body is drained, so the client can read the refusal. */
     private static final long LINGER_NANOS = 30_000_000_000L;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final HubRoot root;
     private final PublishTokens tokens;
@@ -72,7 +65,7 @@ public final class HubServer implements AutoCloseable {
     private final Set<Conn> live = ConcurrentHashMap.newKeySet();
     private final Semaphore connections;
     private final Semaphore uploads;
-    private final Object publishLock = new Object();
+    private final HubUploads storage;
     private volatile boolean closed;
     private Thread acceptor;
     private Thread reaper;
@@ -102,6 +95,7 @@ public final class HubServer implements AutoCloseable {
         this.connections = new Semaphore(limits.maxConnections());
         this.uploads = new Semaphore(limits.maxUploads());
         this.root = HubRoot.open(abs);
+        this.storage = new HubUploads(this.root, limits);
         try {
             bound = new InetSocketAddress(host, port);
             socket = new ServerSocket();
@@ -163,7 +157,7 @@ public final class HubServer implements AutoCloseable {
     // ---- connections
 
     /** One client connection and the deadline its current read or write must meet. */
-    private static final class Conn {
+    static final class Conn {
         final Socket socket;
         private volatile long deadline;
         private volatile boolean armed;
@@ -376,7 +370,7 @@ public final class HubServer implements AutoCloseable {
     }
 
     /** A request and its response: the head written once, keep-alive decided then. */
-    private final class Exchange {
+    final class Exchange {
         final Conn conn;
         final Http1.Request req;
         final InputStream in;
@@ -521,7 +515,7 @@ public final class HubServer implements AutoCloseable {
         return segs;
     }
 
-    private static String linkRefused(String relative) {
+    static String linkRefused(String relative) {
         return "refused: " + relative + " is a symbolic link. kernelhub serve follows no links below its root (one "
                 + "could lead outside it): replace the link with the directory or file itself, or serve its target as a "
                 + "hub of its own\n";
@@ -631,7 +625,7 @@ public final class HubServer implements AutoCloseable {
         }
         long declared = ex.req.length();
         if (declared > limits.maxUploadBytes()) {
-            return ex.text(413, tooLarge(declared + " bytes"));
+            return ex.text(413, storage.tooLarge(declared + " bytes"));
         }
         if (!uploads.tryAcquire()) {
             ex.headers.put("Retry-After", "5");
@@ -639,164 +633,15 @@ public final class HubServer implements AutoCloseable {
                     + " at once, kernelhub serve --max-uploads); retry in a few seconds\n");
         }
         try {
-            return store(ex, segs);
+            return storage.store(ex, segs);
         } finally {
             uploads.release();
         }
     }
 
-    private String tooLarge(String what) {
-        return "upload of " + what + " is over this hub's limit of " + limits.maxUploadBytes() / ServeLimits.MIB
-                + " MiB per file (" + limits.maxUploadBytes() + " bytes; kernelhub serve --max-upload-mb)\n";
-    }
-
     private static String bearer(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) return null;
         return authorization.substring(7).strip();
-    }
-
-    /** A status and text decided under the publish lock and sent after it (never hold the lock on the network). */
-    private record Outcome(int status, String text) {}
-
-    /** Receives the body into a temporary file beside the target, then renames it over the target atomically. */
-    private int store(Exchange ex, List<String> segs) throws IOException {
-        String name = segs.getLast();
-        boolean metadata = name.equals("maven-metadata.xml");
-        String tmp = ".upload-" + HexFormat.of().formatHex(randomBytes()) + ".tmp";
-        HubRoot.Walk w;
-        Outcome refused = null;
-        synchronized (publishLock) { // directories made here and removed by a failed upload: one at a time
-            try {
-                w = root.walk(segs.subList(0, segs.size() - 1), true);
-            } catch (HubRoot.LinkRefused e) {
-                w = null;
-                refused = new Outcome(403, linkRefused(e.relative));
-            } catch (HubRoot.NotADirectory e) {
-                w = null;
-                refused = new Outcome(409, "cannot store " + String.join("/", segs) + ": " + e.relative
-                        + " is a file, not a directory\n");
-            }
-            if (w != null) {
-                try {
-                    BasicFileAttributes a = w.attributes(name);
-                    if (a != null && a.isSymbolicLink()) {
-                        refused = new Outcome(403, linkRefused(w.relative(name)));
-                    } else if (a != null && !a.isRegularFile()) {
-                        refused = new Outcome(409, "cannot store " + w.relative(name) + ": it is a directory\n");
-                    } else {
-                        w.create(tmp).close();
-                    }
-                } catch (IOException | RuntimeException e) {
-                    w.removeCreated();
-                    w.close();
-                    throw e;
-                }
-                if (refused != null) {
-                    w.removeCreated();
-                    w.close();
-                }
-            }
-        }
-        if (refused != null) return ex.text(refused.status(), refused.text());
-        Outcome done = null;
-        try (HubRoot.Walk dir = w) {
-            try {
-                done = receive(ex, dir, tmp, metadata);
-                if (done == null) {
-                    synchronized (publishLock) {
-                        done = commit(dir, name, tmp, metadata);
-                    }
-                }
-            } finally {
-                if (done == null || done.status() != 201) { // refused or failed: nothing stays behind
-                    dir.deleteIfExists(tmp);
-                    synchronized (publishLock) {
-                        dir.removeCreated();
-                    }
-                }
-            }
-        }
-        return ex.text(done.status(), done.text()); // after the cleanup: a client that sees a refusal finds nothing left
-    }
-
-    /** The body into {@code tmp} under the body deadline; a refusal, or null when it arrived whole. */
-    private Outcome receive(Exchange ex, HubRoot.Walk dir, String tmp, boolean metadata) throws IOException {
-        long start = System.nanoTime();
-        long declared = Math.max(0, ex.req.length());
-        ex.conn.armAt(start + limits.bodyAllowanceNanos(declared));
-        Http1.Body body = ex.body(limits.maxUploadBytes(),
-                got -> ex.conn.armAt(start + limits.bodyAllowanceNanos(Math.max(declared, got))));
-        try (SeekableByteChannel ch = dir.open(tmp, StandardOpenOption.WRITE); OutputStream out = Channels.newOutputStream(ch)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = body.read(buf, 0, buf.length)) >= 0; ) out.write(buf, 0, n);
-        } catch (Http1.TooLarge e) {
-            return new Outcome(413, tooLarge("more than " + limits.maxUploadBytes() + " bytes (chunked)"));
-        } finally {
-            ex.conn.disarm();
-        }
-        if (metadata && body.received() > MAX_METADATA) {
-            return new Outcome(413, "maven-metadata.xml over " + MAX_METADATA + " bytes: that is not a version list\n");
-        }
-        dir.makeReadable(tmp);
-        return null;
-    }
-
-    /**
-     * Under the publish lock: merge maven-metadata.xml; replace the files publishers re-sign (the
-     * signed index, the revocation list, signature files: clients trust them only for their
-     * signatures, see HubLayout.isMutable); keep every other published file immutable; then
-     * rename into place.
-     */
-    private static Outcome commit(HubRoot.Walk w, String name, String tmp, boolean metadata) throws IOException {
-        BasicFileAttributes a = w.attributes(name);
-        if (a != null && !a.isRegularFile()) { // replaced by a link or a directory while the body arrived
-            return new Outcome(403, linkRefused(w.relative(name)));
-        }
-        if (metadata) {
-            // validated, and merged with what is there: two publishers of different versions lose none
-            try {
-                MavenMetadata merged = MavenMetadata.parse(readAll(w, tmp));
-                if (a != null) {
-                    for (var v : MavenMetadata.parse(readAll(w, name)).versions()) merged = merged.with(v);
-                }
-                try (SeekableByteChannel ch = w.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                    ByteBuffer b = ByteBuffer.wrap(merged.write());
-                    while (b.hasRemaining()) ch.write(b);
-                }
-            } catch (ManifestException e) {
-                return new Outcome(400, "maven-metadata.xml: " + e.getMessage() + "\n");
-            }
-        } else if (a != null && !HubLayout.isMutable(name)) {
-            return sameContent(w, name, tmp) ? new Outcome(200, "identical\n")
-                    : new Outcome(409, "exists with different content (published versions are immutable)\n");
-        }
-        w.rename(tmp, name);
-        return new Outcome(201, "stored\n");
-    }
-
-    private static byte[] randomBytes() {
-        byte[] b = new byte[8];
-        RANDOM.nextBytes(b);
-        return b;
-    }
-
-    private static byte[] readAll(HubRoot.Walk w, String name) throws IOException {
-        try (InputStream in = Channels.newInputStream(w.open(name, StandardOpenOption.READ))) {
-            return in.readNBytes(MAX_METADATA + 1);
-        }
-    }
-
-    private static boolean sameContent(HubRoot.Walk w, String a, String b) throws IOException {
-        try (InputStream x = new BufferedInputStream(Channels.newInputStream(w.open(a, StandardOpenOption.READ)), 1 << 16);
-                InputStream y = new BufferedInputStream(Channels.newInputStream(w.open(b, StandardOpenOption.READ)), 1 << 16)) {
-            byte[] bx = new byte[1 << 16], by = new byte[1 << 16];
-            while (true) {
-                int nx = x.readNBytes(bx, 0, bx.length);
-                int ny = y.readNBytes(by, 0, by.length);
-                if (nx != ny || !Arrays.equals(bx, 0, nx, by, 0, ny)) return false;
-                if (nx == 0) return true;
-            }
-        }
     }
 
     private static String contentType(String n) {
