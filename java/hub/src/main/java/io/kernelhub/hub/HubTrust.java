@@ -75,23 +75,11 @@ final class HubTrust {
     String indexTrust(HubSource hub, SignedEnvelope env, KernelIndex index, Set<String> revoked) {
         String what = "the index of " + index.kernel() + " (serial " + index.serial() + ") from " + hub.uri();
         if (env.signatures().isEmpty()) {
-            if (isLocal(hub)) return "local hub (unsigned index)";
-            if (unsignedAllowedFor(index.org())) {
-                LOG.log(System.Logger.Level.WARNING, "accepting the UNSIGNED " + what + " because " + HubSettings.ALLOW_UNSIGNED
-                        + " is set");
-                return "unsigned index (accepted: " + HubSettings.ALLOW_UNSIGNED + "=1)";
-            }
-            throw new TrustException(unsignedRefusal(what, index.org()));
+            return unsigned(what, index.org(), isLocal(hub), "local hub (unsigned index)",
+                    "unsigned index (accepted: " + HubSettings.ALLOW_UNSIGNED + "=1)");
         }
-        try {
-            return "signed by key " + String.join(", ", keys.verify(env.preAuthenticationEncoding(), env.signatures(),
-                    what, index.org(), revoked));
-        } catch (KeyRing.NoTrustedSignatureException e) {
-            if (isLocal(hub)) return "local hub (index signed by a key not trusted here)";
-            throw new TrustException(e.getMessage());
-        } catch (HubException e) {
-            throw new TrustException(e.getMessage());
-        }
+        return signed(env.preAuthenticationEncoding(), env.signatures(), what, index.org(), revoked, isLocal(hub),
+                "local hub (index signed by a key not trusted here)");
     }
 
     /** Checks a manifest's own signatures (lockfile and legacy hubs without an index). */
@@ -105,24 +93,44 @@ final class HubTrust {
             } catch (ManifestException e) {
                 throw new TrustException(what + ": its signature file is malformed (" + e.getMessage() + "); refusing it");
             }
-            try {
-                return "signed by key " + String.join(", ", keys.verify(manifest, sigs, what, id.org(), revoked));
-            } catch (KeyRing.NoTrustedSignatureException e) {
-                if (isLocal(hub)) return "local hub (signed by a key not trusted here)";
-                throw new TrustException(e.getMessage());
-            } catch (HubException e) {
-                throw new TrustException(e.getMessage());
-            }
+            return signed(manifest, sigs, what, id.org(), revoked, isLocal(hub), "local hub (signed by a key not trusted here)");
         }
-        if (isLocal(hub)) {
-            return "local hub (unsigned; trusted because it is this machine's own hub)";
+        return unsigned(what, id.org(), isLocal(hub), "local hub (unsigned; trusted because it is this machine's own hub)",
+                "unsigned (accepted: " + HubSettings.ALLOW_UNSIGNED + "=1)");
+    }
+
+    /**
+     * "signed by key ..." when a key trusted for {@code org} and not revoked signed {@code data};
+     * the machine's own hub may also carry signatures by keys not trusted here ({@code localTrust}).
+     * Anything else is a trust failure that stops resolution.
+     */
+    private String signed(byte[] data, List<ManifestSignature> sigs, String what, String org, Set<String> revoked,
+            boolean local, String localTrust) {
+        try {
+            return "signed by key " + String.join(", ", keys.verify(data, sigs, what, org, revoked));
+        } catch (KeyRing.NoTrustedSignatureException e) {
+            if (local) return localTrust;
+            throw new TrustException(e.getMessage());
+        } catch (HubException e) {
+            throw new TrustException(e.getMessage());
         }
-        if (unsignedAllowedFor(id.org())) {
+    }
+
+    /**
+     * Unsigned content: the machine's own hub's ({@code localTrust}), or accepted under
+     * {@code KERNELHUB_ALLOW_UNSIGNED} for an org no trusted key speaks for (logged on every use,
+     * {@code acceptedTrust}); refused otherwise.
+     */
+    private String unsigned(String what, String org, boolean local, String localTrust, String acceptedTrust) {
+        if (local) {
+            return localTrust;
+        }
+        if (unsignedAllowedFor(org)) {
             LOG.log(System.Logger.Level.WARNING, "accepting UNSIGNED " + what + " because " + HubSettings.ALLOW_UNSIGNED
                     + " is set");
-            return "unsigned (accepted: " + HubSettings.ALLOW_UNSIGNED + "=1)";
+            return acceptedTrust;
         }
-        throw new TrustException(unsignedRefusal(what, id.org()));
+        throw new TrustException(unsignedRefusal(what, org));
     }
 
     /**
@@ -186,15 +194,8 @@ final class HubTrust {
                 if (!local) throw new TrustException(e.getMessage());
             }
         }
-        if (local) {
-            return "local hub (cached)";
-        }
-        if (unsignedAllowedFor(id.org())) {
-            LOG.log(System.Logger.Level.WARNING, "accepting UNSIGNED " + what + " because " + HubSettings.ALLOW_UNSIGNED
-                    + " is set");
-            return "unsigned (accepted: " + HubSettings.ALLOW_UNSIGNED + "=1, cached)";
-        }
-        throw new TrustException(unsignedRefusal(what + " (from " + hub + ")", id.org()));
+        return unsigned(what + " (from " + hub + ")", id.org(), local, "local hub (cached)",
+                "unsigned (accepted: " + HubSettings.ALLOW_UNSIGNED + "=1, cached)");
     }
 
     /** Why an index must not be used now, or null: expired, or a rollback of what this machine accepted. */

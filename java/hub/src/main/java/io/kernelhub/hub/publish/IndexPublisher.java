@@ -44,37 +44,44 @@ public final class IndexPublisher {
     /** What an index change did. */
     public record Outcome(KernelIndex index, List<String> signedBy) {}
 
+    /**
+     * The hub's versions as the next index starts from them.
+     *
+     * @param index what the hub lists (rebuilt from its manifests when it has no index yet)
+     * @param onHub whether the hub has an index: if not, the next one is the kernel's first (serial 1)
+     */
+    private record Current(KernelIndex index, boolean onHub) {}
+
     /** Lists {@code v} with its manifest digest (a no-op when it is listed with that digest and still current). */
     public Outcome addVersion(HubTarget hub, String org, String name, Version v, String manifestSha256) {
-        boolean onHub = hub.get(HubLayout.index(org, name)).isPresent();
-        KernelIndex current = current(hub, org, name);
-        KernelIndex.Entry listed = current == null ? null : current.versions().get(v);
+        Current current = current(hub, org, name);
+        KernelIndex.Entry listed = current == null ? null : current.index().versions().get(v);
         if (listed != null && !listed.manifestSha256().equals(manifestSha256)) {
             throw new HubException(org + "/" + name + " " + v + " is listed in the hub's signed index with another manifest "
                     + "digest; published versions never change. Bump the version.");
         }
-        if (listed != null && onHub) {
-            return new Outcome(current, List.of()); // already listed: publishing the same version again changes nothing
+        if (listed != null && current.onHub()) {
+            return new Outcome(current.index(), List.of()); // already listed: publishing the same version again changes nothing
         }
         return write(hub, org, name, current, Map.of(v, new KernelIndex.Entry(manifestSha256, null)));
     }
 
     /** Withdraws a version (reason given) or restores it (reason null). */
     public Outcome yank(HubTarget hub, String org, String name, Version v, String reason) {
-        KernelIndex current = current(hub, org, name);
-        if (current == null || !current.versions().containsKey(v)) {
+        Current current = current(hub, org, name);
+        if (current == null || !current.index().versions().containsKey(v)) {
             throw new HubException(org + "/" + name + " " + v + " is not published at " + hub.uri() + "; nothing to yank");
         }
         if (reason != null && reason.isBlank()) {
             throw new HubException("a yank needs a reason (--reason TEXT): users see it when they resolve");
         }
-        return write(hub, org, name, current, Map.of(v, new KernelIndex.Entry(current.versions().get(v).manifestSha256(),
-                reason)));
+        return write(hub, org, name, current, Map.of(v, new KernelIndex.Entry(
+                current.index().versions().get(v).manifestSha256(), reason)));
     }
 
     /** Re-signs the index unchanged but for a higher serial and a new expiry (run before it expires). */
     public Outcome refresh(HubTarget hub, String org, String name) {
-        KernelIndex current = current(hub, org, name);
+        Current current = current(hub, org, name);
         if (current == null) {
             throw new HubException(org + "/" + name + " is not published at " + hub.uri() + "; nothing to refresh");
         }
@@ -146,10 +153,11 @@ public final class IndexPublisher {
     }
 
     /** The hub's index when it may be extended, or null when the kernel has none yet (built from the hub's manifests). */
-    private KernelIndex current(HubTarget hub, String org, String name) {
+    private Current current(HubTarget hub, String org, String name) {
         Optional<byte[]> raw = hub.get(HubLayout.index(org, name));
         if (raw.isEmpty()) {
-            return rebuilt(hub, org, name, 0);
+            KernelIndex rebuilt = rebuilt(hub, org, name, 1);
+            return rebuilt == null ? null : new Current(rebuilt, false);
         }
         SignedEnvelope env;
         KernelIndex index;
@@ -160,11 +168,12 @@ public final class IndexPublisher {
             throw new HubException("the index of " + org + "/" + name + " at " + hub.uri() + " is malformed (" + e.getMessage()
                     + "); remove it from the hub and publish again to rebuild it from the manifests");
         }
-        if (env.signatures().isEmpty()) {
-            return rebuilt(hub, org, name, index.serial()); // nobody vouched for its entries: re-derive them
+        if (env.signatures().isEmpty()) { // nobody vouched for its entries: re-derive them, keeping the serial
+            KernelIndex rebuilt = rebuilt(hub, org, name, index.serial());
+            return rebuilt == null ? null : new Current(rebuilt, true);
         }
         requireTrusted(env, index, hub);
-        return index;
+        return new Current(index, true);
     }
 
     private void requireTrusted(SignedEnvelope env, KernelIndex index, HubTarget hub) {
@@ -188,18 +197,18 @@ public final class IndexPublisher {
             hub.get(HubLayout.manifest(org, name, v)).ifPresent(m -> versions.put(v, new KernelIndex.Entry(Digests.sha256(m),
                     null)));
         }
-        return new KernelIndex(org + "/" + name, Math.max(serial, 1), Instant.EPOCH, versions);
+        return new KernelIndex(org + "/" + name, serial, Instant.EPOCH, versions);
     }
 
-    private Outcome write(HubTarget hub, String org, String name, KernelIndex current, Map<Version, KernelIndex.Entry> changes) {
+    private Outcome write(HubTarget hub, String org, String name, Current current, Map<Version, KernelIndex.Entry> changes) {
         Instant expiry = Instant.now().plus(lifetime);
         KernelIndex next;
-        if (current == null || hub.get(HubLayout.index(org, name)).isEmpty()) { // the kernel's first index: serial 1
-            Map<Version, KernelIndex.Entry> all = new LinkedHashMap<>(current == null ? Map.of() : current.versions());
+        if (current == null || !current.onHub()) { // the kernel's first index: serial 1
+            Map<Version, KernelIndex.Entry> all = new LinkedHashMap<>(current == null ? Map.of() : current.index().versions());
             all.putAll(changes);
             next = KernelIndex.first(org + "/" + name, expiry, all);
         } else {
-            next = current.next(expiry, changes);
+            next = current.index().next(expiry, changes);
         }
         byte[] payload = next.write();
         List<ManifestSignature> sigs = sign(SignedEnvelope.preAuthenticationEncoding(KernelIndex.PAYLOAD_TYPE, payload))

@@ -150,13 +150,17 @@ public final class KeyRing {
 
     /** True when the key is trusted and its scope covers {@code org}. */
     public boolean trustedFor(String keyId, String org) {
-        java.util.List<String> orgs = orgsOf(keyId);
-        return trusted().containsKey(keyId) && (orgs.contains(ANY_ORG) || orgs.contains(org));
+        return trusted().containsKey(keyId) && covers(orgsOf(keyId), org);
     }
 
     /** True when some trusted key may sign for {@code org} (then unsigned content for it is never accepted). */
     public boolean hasKeyFor(String org) {
-        return trusted().keySet().stream().anyMatch(k -> trustedFor(k, org));
+        return trusted().keySet().stream().anyMatch(k -> covers(orgsOf(k), org)); // the key files are read once
+    }
+
+    /** Whether a key's scope (as {@link #orgsOf} reads it) lets it sign for {@code org}. */
+    private static boolean covers(List<String> scope, String org) {
+        return scope.contains(ANY_ORG) || scope.contains(org);
     }
 
     private String trust(PublicKey key) {
@@ -259,7 +263,7 @@ public final class KeyRing {
                         + "until trusted again: kernelhub trust add KEY.pub --org " + org + " (or --any-org)");
                 continue;
             }
-            if (!orgs.contains(ANY_ORG) && !orgs.contains(org)) {
+            if (!covers(orgs, org)) {
                 notes.add("key " + sig.keyId() + " is trusted only for " + orgs + ", not for '" + org + "'");
                 continue;
             }
